@@ -1,0 +1,270 @@
+// tt_run: every argument is checked here, once for every backend, before a kernel sees it.
+// Kernels may then trust shapes, dtypes and bounds; only index *values* are left for them to check.
+#include <climits>
+
+#include "internal.h"
+
+namespace tt {
+namespace {
+
+enum Family {
+#define TT_FAMILY(f) F_##f,
+  TT_FAMILY(COPY) TT_FAMILY(FILL) TT_FAMILY(ARANGE) TT_FAMILY(UNARY) TT_FAMILY(UNARY_FLOAT) TT_FAMILY(PREDICATE)
+  TT_FAMILY(BINARY) TT_FAMILY(COMPARE) TT_FAMILY(WHERE) TT_FAMILY(REDUCE) TT_FAMILY(REDUCE_ARG)
+  TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
+  TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM)
+#undef TT_FAMILY
+};
+
+struct OpInfo {
+  const char* name;
+  Family family;
+  int32_t n_in, n_out;
+};
+
+const OpInfo kOps[] = {
+#define TT_OP(name, number, family, n_in, n_out) {#name, F_##family, n_in, n_out},
+#include "tinytorch/tt_ops.def"
+#undef TT_OP
+};
+static_assert(sizeof kOps / sizeof kOps[0] == TT_OP_COUNT, "tt_ops.def must number its ops 0..N-1 in order");
+#define TT_OP(name, number, family, n_in, n_out) static_assert(TT_OP_##name == number, "op " #name " is misnumbered");
+#include "tinytorch/tt_ops.def"
+#undef TT_OP
+
+size_t attrs_size_of(Family f) {
+  switch (f) {
+    case F_FILL: return sizeof(tt_fill_attrs);
+    case F_ARANGE: return sizeof(tt_arange_attrs);
+    case F_REDUCE: case F_REDUCE_ARG: case F_REDUCE_BOOL: return sizeof(tt_reduce_attrs);
+    case F_SCAN: case F_GATHER: case F_SCATTER: return sizeof(tt_dim_attrs);
+    case F_SORT: return sizeof(tt_sort_attrs);
+    case F_RANDOM: return sizeof(tt_random_attrs);
+    default: return 0;
+  }
+}
+
+// The element span of a view must lie inside its buffer, with no int64 overflow on the way.
+tt_status check_view(const char* op, const char* role, int i, const tt_view& v) {
+  if (!v.buf) return fail(TT_ERR_INVALID_ARGUMENT, "%s: %s %d has a null buffer", op, role, i);
+  if (v.dtype < 0 || v.dtype >= TT_DTYPE_COUNT)
+    return fail(TT_ERR_DTYPE, "%s: %s %d has unknown dtype code %d", op, role, i, v.dtype);
+  if (v.ndim < 0 || v.ndim > TT_MAX_DIMS)
+    return fail(TT_ERR_SHAPE, "%s: %s %d has %d dims (at most %d)", op, role, i, v.ndim, TT_MAX_DIMS);
+  int64_t n = 1, lo = 0, hi = 0;
+  bool overflow = false;
+  for (int d = 0; d < v.ndim; ++d) {
+    if (v.shape[d] < 0) return fail(TT_ERR_SHAPE, "%s: %s %d has negative size %lld in dim %d", op, role, i,
+                                    (long long)v.shape[d], d);
+    overflow |= __builtin_mul_overflow(n, v.shape[d], &n);
+  }
+  if (overflow) return fail(TT_ERR_SHAPE, "%s: %s %d of shape %s has more elements than int64 holds", op, role, i,
+                            TT_SHAPE(v));
+  if (n == 0) return TT_OK;
+  for (int d = 0; d < v.ndim; ++d) {
+    int64_t reach;
+    overflow |= __builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach);
+    overflow |= __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
+  }
+  int64_t first = 0, last = 0, limit = tt_buffer_nbytes(v.buf) / dtype_size(v.dtype);
+  overflow |= __builtin_add_overflow(v.offset, lo, &first) || __builtin_add_overflow(v.offset, hi, &last);
+  if (overflow || first < 0 || last >= limit)
+    return fail(TT_ERR_SHAPE,
+                "%s: %s %d (shape %s, offset %lld) reaches elements [%lld, %lld], outside its buffer of %lld %s elements",
+                op, role, i, TT_SHAPE(v), (long long)v.offset, (long long)first, (long long)last, (long long)limit,
+                tt_dtype_name(v.dtype));
+  return TT_OK;
+}
+
+bool same_shape(const tt_view& a, const tt_view& b) {
+  if (a.ndim != b.ndim) return false;
+  for (int d = 0; d < a.ndim; ++d)
+    if (a.shape[d] != b.shape[d]) return false;
+  return true;
+}
+
+tt_status shape_mismatch(const char* op, const tt_view& a, const tt_view& b, const char* what) {
+  return fail(TT_ERR_SHAPE, "%s: %s: shapes %s and %s", op, what, TT_SHAPE(a), TT_SHAPE(b));
+}
+tt_status dtype_mismatch(const char* op, const tt_view& a, const tt_view& b) {
+  return fail(TT_ERR_DTYPE, "%s: dtypes %s and %s must agree", op, tt_dtype_name(a.dtype), tt_dtype_name(b.dtype));
+}
+tt_status want_dtype(const char* op, const tt_view& v, int32_t dtype, const char* role) {
+  if (v.dtype == dtype) return TT_OK;
+  return fail(TT_ERR_DTYPE, "%s: %s must be %s, not %s", op, role, tt_dtype_name(dtype), tt_dtype_name(v.dtype));
+}
+
+tt_status check_family(const char* name, Family family, const Call& c) {
+  const tt_view* in = c.in;
+  const tt_view& out = c.out[0];
+  switch (family) {
+    case F_COPY:
+      if (!same_shape(in[0], out)) return shape_mismatch(name, in[0], out, "input and output must have one shape");
+      return TT_OK;
+    case F_FILL:
+      return TT_OK;
+    case F_ARANGE:
+      if (out.ndim != 1) return fail(TT_ERR_SHAPE, "%s: output must be 1-d, got %s", name, TT_SHAPE(out));
+      return TT_OK;
+    case F_UNARY: case F_UNARY_FLOAT: case F_BINARY: case F_COMPARE: case F_WHERE: case F_PREDICATE:
+      for (int i = 0; i < c.n_in; ++i)
+        if (!same_shape(in[i], out)) return shape_mismatch(name, in[i], out, "input and output must have one shape");
+      if (family == F_WHERE) {
+        if (tt_status s = want_dtype(name, in[0], TT_BOOL, "the condition")) return s;
+        if (in[1].dtype != in[2].dtype) return dtype_mismatch(name, in[1], in[2]);
+        if (in[1].dtype != out.dtype) return dtype_mismatch(name, in[1], out);
+        return TT_OK;
+      }
+      if (c.n_in == 2 && in[0].dtype != in[1].dtype) return dtype_mismatch(name, in[0], in[1]);
+      if (family == F_COMPARE || family == F_PREDICATE) return want_dtype(name, out, TT_BOOL, "the output");
+      if (in[0].dtype != out.dtype) return dtype_mismatch(name, in[0], out);
+      if (family == F_UNARY_FLOAT && !is_float(out.dtype))
+        return fail(TT_ERR_DTYPE, "%s: takes floating dtypes, not %s", name, tt_dtype_name(out.dtype));
+      return TT_OK;
+    case F_REDUCE: case F_REDUCE_ARG: case F_REDUCE_BOOL: {
+      uint32_t axes = c.attr<tt_reduce_attrs>().axes;
+      if (in[0].ndim != out.ndim)
+        return shape_mismatch(name, in[0], out, "the output keeps the input's dims (reduced ones of size 1)");
+      if (in[0].ndim < 32 && (axes >> in[0].ndim) != 0)
+        return fail(TT_ERR_SHAPE, "%s: axes mask 0x%x names a dim beyond the %d of input %s", name, axes, in[0].ndim,
+                    TT_SHAPE(in[0]));
+      for (int d = 0; d < out.ndim; ++d) {
+        int64_t want = (axes >> d & 1) ? 1 : in[0].shape[d];
+        if (out.shape[d] != want)
+          return shape_mismatch(name, in[0], out, "the output must be the input with reduced dims of size 1");
+        if ((axes >> d & 1) && in[0].shape[d] == 0 && (family == F_REDUCE_ARG || c.op == TT_OP_MAX || c.op == TT_OP_MIN))
+          return fail(TT_ERR_SHAPE, "%s: cannot reduce the empty dim %d of %s (the op has no identity)", name, d,
+                      TT_SHAPE(in[0]));
+      }
+      if (family == F_REDUCE_ARG) return want_dtype(name, out, TT_INT64, "the output");
+      if (family == F_REDUCE_BOOL) return want_dtype(name, out, TT_BOOL, "the output");
+      if (in[0].dtype != out.dtype) return dtype_mismatch(name, in[0], out);
+      if (c.op == TT_OP_MEAN && !is_float(out.dtype))
+        return fail(TT_ERR_DTYPE, "%s: takes floating dtypes, not %s", name, tt_dtype_name(out.dtype));
+      return TT_OK;
+    }
+    case F_SCAN: {
+      int32_t dim = c.attr<tt_dim_attrs>().dim;
+      if (!same_shape(in[0], out)) return shape_mismatch(name, in[0], out, "input and output must have one shape");
+      if (in[0].dtype != out.dtype) return dtype_mismatch(name, in[0], out);
+      if (dim < 0 || dim >= (in[0].ndim ? in[0].ndim : 1))
+        return fail(TT_ERR_INDEX, "%s: dim %d out of range for shape %s", name, dim, TT_SHAPE(in[0]));
+      if ((c.op == TT_OP_SOFTMAX || c.op == TT_OP_LOG_SOFTMAX) && !is_float(out.dtype))
+        return fail(TT_ERR_DTYPE, "%s: takes floating dtypes, not %s", name, tt_dtype_name(out.dtype));
+      return TT_OK;
+    }
+    case F_MATMUL: {
+      const tt_view &a = in[0], &b = in[1];
+      int nd = out.ndim;
+      if (nd < 2 || a.ndim != nd || b.ndim != nd)
+        return fail(TT_ERR_SHAPE, "%s: operands must share a rank of at least 2, got %s @ %s -> %s", name, TT_SHAPE(a),
+                    TT_SHAPE(b), TT_SHAPE(out));
+      bool ok = a.shape[nd - 1] == b.shape[nd - 2] && out.shape[nd - 2] == a.shape[nd - 2] &&
+                out.shape[nd - 1] == b.shape[nd - 1];
+      for (int d = 0; d < nd - 2; ++d) ok &= a.shape[d] == out.shape[d] && b.shape[d] == out.shape[d];
+      if (!ok) return fail(TT_ERR_SHAPE, "%s: shapes %s @ %s -> %s do not agree", name, TT_SHAPE(a), TT_SHAPE(b),
+                           TT_SHAPE(out));
+      if (a.dtype != b.dtype) return dtype_mismatch(name, a, b);
+      if (a.dtype != out.dtype) return dtype_mismatch(name, a, out);
+      if (a.dtype == TT_BOOL) return fail(TT_ERR_DTYPE, "%s: does not take bool", name);
+      return TT_OK;
+    }
+    case F_GATHER: case F_SCATTER: {
+      // GATHER: in = (src, index), out; SCATTER: in = (index, src), out updated in place.
+      int32_t dim = c.attr<tt_dim_attrs>().dim;
+      const tt_view& index = family == F_GATHER ? in[1] : in[0];
+      const tt_view& src = family == F_GATHER ? in[0] : in[1];
+      const tt_view& big = family == F_GATHER ? src : out;  // the tensor that `index` points into
+      if (tt_status s = want_dtype(name, index, TT_INT64, "the index")) return s;
+      if (src.dtype != out.dtype) return dtype_mismatch(name, src, out);
+      if (index.ndim != big.ndim || (family == F_GATHER ? !same_shape(index, out) : index.ndim != src.ndim))
+        return fail(TT_ERR_SHAPE, "%s: index %s does not fit input %s and output %s", name, TT_SHAPE(index),
+                    TT_SHAPE(src), TT_SHAPE(out));
+      if (dim < 0 || dim >= (big.ndim ? big.ndim : 1))
+        return fail(TT_ERR_INDEX, "%s: dim %d out of range for shape %s", name, dim, TT_SHAPE(big));
+      for (int d = 0; d < index.ndim; ++d) {
+        bool ok = (d == dim || index.shape[d] <= big.shape[d]) && (family == F_GATHER || index.shape[d] <= src.shape[d]);
+        if (!ok) return fail(TT_ERR_SHAPE, "%s: index %s is larger than input %s or output %s in dim %d", name,
+                             TT_SHAPE(index), TT_SHAPE(src), TT_SHAPE(out), d);
+      }
+      return TT_OK;
+    }
+    case F_NONZERO:
+      if (tt_status s = want_dtype(name, out, TT_INT64, "the output")) return s;
+      if (out.ndim != 2 || out.shape[1] != in[0].ndim)
+        return fail(TT_ERR_SHAPE, "%s: output must be [count, %d], got %s", name, in[0].ndim, TT_SHAPE(out));
+      return TT_OK;
+    case F_SORT: {
+      const tt_sort_attrs& a = c.attr<tt_sort_attrs>();
+      const tt_view &x = in[0], &idx = c.out[1];
+      if (x.ndim < 1) return fail(TT_ERR_SHAPE, "%s: input must have at least one dim", name);
+      int64_t n = x.shape[x.ndim - 1];
+      if (a.k < 0 || a.k > n)
+        return fail(TT_ERR_INDEX, "%s: k = %lld out of range for a last dim of %lld", name, (long long)a.k, (long long)n);
+      if (x.dtype != out.dtype) return dtype_mismatch(name, x, out);
+      if (tt_status s = want_dtype(name, idx, TT_INT64, "the indices")) return s;
+      bool ok = out.ndim == x.ndim && same_shape(out, idx) && out.shape[x.ndim - 1] == a.k;
+      for (int d = 0; ok && d < x.ndim - 1; ++d) ok = out.shape[d] == x.shape[d];
+      if (!ok) return fail(TT_ERR_SHAPE, "%s: outputs %s and %s do not fit input %s with k = %lld", name, TT_SHAPE(out),
+                           TT_SHAPE(idx), TT_SHAPE(x), (long long)a.k);
+      return TT_OK;
+    }
+    case F_RANDOM: {
+      const tt_random_attrs& a = c.attr<tt_random_attrs>();
+      if (c.op == TT_OP_RAND_INT) {
+        if (!(a.a < a.b)) return fail(TT_ERR_INVALID_ARGUMENT, "%s: empty range [%g, %g)", name, a.a, a.b);
+        if (out.dtype == TT_BOOL || is_float(out.dtype))
+          return fail(TT_ERR_DTYPE, "%s: takes integer dtypes, not %s", name, tt_dtype_name(out.dtype));
+        return TT_OK;
+      }
+      if (!is_float(out.dtype))
+        return fail(TT_ERR_DTYPE, "%s: takes floating dtypes, not %s", name, tt_dtype_name(out.dtype));
+      if (c.op == TT_OP_RAND_NORMAL && !(a.b >= 0))
+        return fail(TT_ERR_INVALID_ARGUMENT, "%s: std must be non-negative, got %g", name, a.b);
+      if (c.op == TT_OP_RAND_UNIFORM && !(a.a <= a.b))
+        return fail(TT_ERR_INVALID_ARGUMENT, "%s: range [%g, %g) is reversed", name, a.a, a.b);
+      return TT_OK;
+    }
+  }
+  return fail(TT_ERR_INTERNAL, "%s: unknown op family", name);
+}
+
+}  // namespace
+}  // namespace tt
+
+using namespace tt;
+
+extern "C" const char* tt_op_name(int32_t op) { return op >= 0 && op < TT_OP_COUNT ? kOps[op].name : "UNKNOWN_OP"; }
+
+extern "C" tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
+                            int32_t n_outputs, const void* attrs, size_t attrs_size) {
+  if (op < 0 || op >= TT_OP_COUNT) return fail(TT_ERR_INVALID_ARGUMENT, "tt_run: unknown op %d", op);
+  const OpInfo& info = kOps[op];
+  const char* name = info.name;
+  if (n_inputs != info.n_in || n_outputs != info.n_out)
+    return fail(TT_ERR_INVALID_ARGUMENT, "%s: takes %d inputs and %d outputs, got %d and %d", name, info.n_in,
+                info.n_out, n_inputs, n_outputs);
+  if ((n_inputs && !inputs) || !outputs)
+    return fail(TT_ERR_INVALID_ARGUMENT, "%s: null inputs or outputs array", name);
+  size_t want = attrs_size_of(info.family);
+  if (want && (!attrs || attrs_size < want))
+    return fail(TT_ERR_INVALID_ARGUMENT, "%s: needs an attrs struct of %zu bytes, got %zu", name, want,
+                attrs ? attrs_size : 0);
+  for (int i = 0; i < n_inputs; ++i)
+    if (tt_status s = check_view(name, "input", i, inputs[i])) return s;
+  for (int i = 0; i < n_outputs; ++i)
+    if (tt_status s = check_view(name, "output", i, outputs[i])) return s;
+  tt_device device = tt_buffer_device(outputs[0].buf);
+  for (int i = 0; i < n_inputs + n_outputs; ++i) {
+    tt_device d = tt_buffer_device(i < n_inputs ? inputs[i].buf : outputs[i - n_inputs].buf);
+    if (d.type != device.type || d.index != device.index)
+      return fail(TT_ERR_DEVICE, "%s: operands on different devices (%s:%d and %s:%d)", name,
+                  backend_for(device.type)->name, device.index, backend_for(d.type)->name, d.index);
+  }
+  Call call{op, inputs, n_inputs, outputs, n_outputs, attrs};
+  if (tt_status s = check_family(name, info.family, call)) return s;
+  Backend* backend = backend_for(device.type);
+  Kernel kernel = backend->kernels[op];
+  if (!kernel) return fail(TT_ERR_UNSUPPORTED, "%s: not implemented on the %s backend", name, backend->name);
+  return kernel(call);
+}

@@ -1,0 +1,115 @@
+// The CPU backend: aligned host memory, and the kernel table of the best instruction set this CPU has
+// (or the one TINYTORCH_CPU_ISA / tt_set_cpu_isa names).
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "isa.h"
+
+namespace tt {
+namespace {
+
+int32_t cpu_count() { return 1; }
+
+void* cpu_alloc(int32_t, int64_t nbytes) {
+  // 64-byte alignment feeds full-width vector loads; round the size up as aligned_alloc requires.
+  size_t size = size_t((nbytes + 63) / 64 * 64);
+  return std::aligned_alloc(64, size ? size : 64);
+}
+void cpu_free(int32_t, void* p) { std::free(p); }
+tt_status cpu_copy(void* dst, bool, const void* src, bool, int64_t nbytes) {
+  std::memmove(dst, src, size_t(nbytes));
+  return TT_OK;
+}
+
+struct Isa {
+  const char* name;
+  bool (*supported)();
+  void (*install)(Kernel* table);
+};
+
+#define TT_CALL_REGISTER(family) register_##family(t);
+bool always() { return true; }
+const Isa kIsas[] = {
+#if defined(__x86_64__) || defined(_M_X64)
+    {"avx512",
+     [] {
+       __builtin_cpu_init();
+       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+     },
+     [](Kernel* t) { using namespace avx512; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
+    {"avx2",
+     [] {
+       __builtin_cpu_init();
+       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+     },
+     [](Kernel* t) { using namespace avx2; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
+#endif
+#if defined(__aarch64__)
+    {"neon", always, [](Kernel* t) { using namespace neon; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
+#endif
+    {"scalar", always, [](Kernel* t) { using namespace scalar; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
+};
+
+Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, {}};
+const Isa* g_isa = nullptr;
+std::mutex g_isa_mutex;
+
+void install(const Isa& isa) {
+  Kernel table[TT_OP_COUNT] = {};
+  { using namespace generic; Kernel* t = table; TT_CPU_GENERIC_FAMILIES(TT_CALL_REGISTER) }
+  isa.install(table);
+  std::memcpy(g_cpu.kernels, table, sizeof table);
+  g_isa = &isa;
+}
+
+const Isa* find_isa(const char* name) {
+  for (const Isa& isa : kIsas)
+    if (std::strcmp(isa.name, name) == 0) return &isa;
+  return nullptr;
+}
+
+void init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* forced = std::getenv("TINYTORCH_CPU_ISA");
+    const Isa* isa = forced && *forced ? find_isa(forced) : nullptr;
+    if (isa && isa->supported()) return install(*isa);
+    for (const Isa& candidate : kIsas)  // best first
+      if (candidate.supported()) return install(candidate);
+  });
+}
+
+}  // namespace
+
+Backend* cpu_backend() {
+  init_once();
+  return &g_cpu;
+}
+
+}  // namespace tt
+
+using namespace tt;
+
+extern "C" const char* tt_cpu_isa(void) {
+  init_once();
+  return g_isa->name;
+}
+
+extern "C" tt_status tt_set_cpu_isa(const char* name) {
+  if (!name) return fail(TT_ERR_INVALID_ARGUMENT, "set_cpu_isa: name is null");
+  init_once();
+  const Isa* isa = find_isa(name);
+  if (!isa) return fail(TT_ERR_INVALID_ARGUMENT, "set_cpu_isa: '%s' is not built for this architecture", name);
+  if (!isa->supported()) return fail(TT_ERR_UNSUPPORTED, "set_cpu_isa: this CPU lacks '%s'", name);
+  std::lock_guard<std::mutex> lock(g_isa_mutex);
+  install(*isa);
+  return TT_OK;
+}
+
+extern "C" int32_t tt_backend_built(int32_t device_type) {
+  if (device_type == TT_CPU) return 1;
+  if (device_type < 0 || device_type >= TT_DEVICE_TYPE_COUNT) return 0;
+  return backend_for(device_type)->alloc != nullptr;
+}

@@ -1,0 +1,154 @@
+/* tinytorch: the stable C ABI.
+ *
+ * Pure C. Opaque handles, plain structs, status codes and a thread-local last-error message; no C++ type
+ * or exception crosses this boundary. Evolution is additive: new ops are new numbers in tt_ops.def, new
+ * attrs fields go at the end of their struct (tt_run receives the struct's size).
+ */
+#ifndef TINYTORCH_H
+#define TINYTORCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define TT_API __declspec(dllexport)
+#else
+#define TT_API __attribute__((visibility("default")))
+#endif
+
+#define TT_ABI_VERSION 1
+#define TT_MAX_DIMS 8
+
+typedef enum tt_status {
+  TT_OK = 0,
+  TT_ERR_INVALID_ARGUMENT = 1, /* null pointer, bad attrs, bad dtype code ... */
+  TT_ERR_SHAPE = 2,            /* shapes or strides that disagree or leave the buffer */
+  TT_ERR_DTYPE = 3,            /* a dtype the op does not take, or operands that disagree */
+  TT_ERR_INDEX = 4,            /* an index value out of range */
+  TT_ERR_OUT_OF_MEMORY = 5,
+  TT_ERR_UNSUPPORTED = 6,      /* the backend has no kernel for this op */
+  TT_ERR_DEVICE = 7,           /* a device that is absent, or operands on different devices */
+  TT_ERR_INTERNAL = 8
+} tt_status;
+
+typedef enum tt_dtype {
+  TT_FLOAT32 = 0,
+  TT_FLOAT64 = 1,
+  TT_FLOAT16 = 2,
+  TT_BFLOAT16 = 3,
+  TT_INT32 = 4,
+  TT_INT64 = 5,
+  TT_UINT8 = 6,
+  TT_BOOL = 7,
+  TT_DTYPE_COUNT = 8
+} tt_dtype;
+
+typedef enum tt_device_type { TT_CPU = 0, TT_CUDA = 1, TT_METAL = 2, TT_DEVICE_TYPE_COUNT = 3 } tt_device_type;
+
+typedef struct tt_device {
+  int32_t type;  /* tt_device_type */
+  int32_t index; /* 0 for the CPU */
+} tt_device;
+
+typedef enum tt_op {
+#define TT_OP(name, number, family, n_in, n_out) TT_OP_##name = number,
+#include "tt_ops.def"
+#undef TT_OP
+  TT_OP_COUNT
+} tt_op;
+
+/* A reference-counted block of device memory, typed by nothing: views give it meaning. */
+typedef struct tt_buffer tt_buffer;
+
+/* A strided view: element offset and element strides (negative strides are allowed). */
+typedef struct tt_view {
+  tt_buffer* buf;
+  int64_t offset;
+  int32_t dtype; /* tt_dtype */
+  int32_t ndim;
+  int64_t shape[TT_MAX_DIMS];
+  int64_t strides[TT_MAX_DIMS];
+} tt_view;
+
+/* ---- attrs, one struct per op family ---- */
+typedef struct tt_fill_attrs {
+  double value;   /* used by floating dtypes */
+  int64_t ivalue; /* used by integer and bool dtypes */
+} tt_fill_attrs;
+
+typedef struct tt_arange_attrs {
+  double start, step;   /* floating dtypes */
+  int64_t istart, istep; /* integer dtypes */
+} tt_arange_attrs;
+
+typedef struct tt_reduce_attrs {
+  uint32_t axes; /* bit d set: axis d of the input is reduced */
+} tt_reduce_attrs;
+
+typedef struct tt_dim_attrs {
+  int32_t dim; /* non-negative */
+} tt_dim_attrs;
+
+typedef struct tt_sort_attrs {
+  int32_t descending;
+  int32_t stable;
+  int64_t k; /* outputs hold the first k of each sorted row (topk); k == row length sorts fully */
+} tt_sort_attrs;
+
+typedef struct tt_random_attrs {
+  uint64_t seed;
+  uint64_t offset; /* Philox counter of the first element */
+  double a, b;     /* uniform: [a, b); normal: mean a, std b; int: [a, b) */
+} tt_random_attrs;
+
+/* ---- library ---- */
+TT_API int32_t tt_abi_version(void);
+/* The message of the last error on this thread ("" if none). Valid until the next failing call on this thread. */
+TT_API const char* tt_last_error(void);
+TT_API const char* tt_op_name(int32_t op);
+TT_API const char* tt_dtype_name(int32_t dtype);
+TT_API int64_t tt_dtype_size(int32_t dtype); /* 0 for an unknown dtype */
+
+/* CPU: the instruction set in use ("scalar", "avx2", "avx512", "neon") and the worker threads. */
+TT_API const char* tt_cpu_isa(void);
+/* Force an instruction set ("scalar", "avx2", ...); fails if this CPU or build lacks it. */
+TT_API tt_status tt_set_cpu_isa(const char* isa);
+TT_API tt_status tt_set_num_threads(int32_t n);
+TT_API int32_t tt_get_num_threads(void);
+/* Number of usable devices of a type: 1 for the CPU, 0 where a backend is not built or finds no device. */
+TT_API int32_t tt_device_count(int32_t device_type);
+/* 1 when the backend was compiled into this library. */
+TT_API int32_t tt_backend_built(int32_t device_type);
+
+/* ---- buffers ---- */
+TT_API tt_status tt_buffer_new(tt_device device, int64_t nbytes, tt_buffer** out);
+/* Wraps memory the caller owns (CPU only); deleter(ctx) runs when the last reference goes. */
+TT_API tt_status tt_buffer_wrap(tt_device device, void* data, int64_t nbytes, void (*deleter)(void* ctx), void* ctx,
+                                tt_buffer** out);
+TT_API void tt_buffer_retain(tt_buffer* buf);
+TT_API void tt_buffer_release(tt_buffer* buf); /* null is allowed */
+TT_API int64_t tt_buffer_nbytes(const tt_buffer* buf);
+TT_API tt_device tt_buffer_device(const tt_buffer* buf);
+/* The base address: a host pointer for the CPU, a device pointer otherwise. */
+TT_API void* tt_buffer_data(const tt_buffer* buf);
+/* Copies nbytes between two buffers on any devices (host <-> device included). Synchronous. */
+TT_API tt_status tt_buffer_copy(tt_buffer* dst, int64_t dst_offset, const tt_buffer* src, int64_t src_offset,
+                                int64_t nbytes);
+/* Host memory <-> buffer on any device. */
+TT_API tt_status tt_buffer_write(tt_buffer* dst, int64_t dst_offset, const void* src, int64_t nbytes);
+TT_API tt_status tt_buffer_read(const tt_buffer* src, int64_t src_offset, void* dst, int64_t nbytes);
+
+/* ---- ops ---- */
+/* Runs one op on views that all live on one device. Outputs are written, never allocated.
+ * attrs points at the op family's struct (NULL for families without one); attrs_size is its sizeof. */
+TT_API tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
+                        int32_t n_outputs, const void* attrs, size_t attrs_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TINYTORCH_H */
