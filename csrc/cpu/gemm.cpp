@@ -1,5 +1,343 @@
-// placeholder: filled in by the gemm kernel family work
+// CPU matrix multiply: out[B..., M, N] = a[B..., M, K] @ b[B..., K, N], any strides, batch dims broadcast by stride 0.
+//
+// float32/float64 follow the GotoBLAS/BLIS structure. For each block of KC rows of b and NC columns, the block is
+// packed into NR-wide panels; for each block of MC rows of a, that block is packed into MR-tall panels; a
+// register-blocked micro-kernel then computes MR x NR tiles of out from one panel of each. Packing is where every
+// stride (transposed, sliced, broadcast) is absorbed: the micro-kernel only ever reads contiguous, aligned panels.
+// Each element of out is summed over k in the same order whatever the thread count or the M/N blocking, since k is
+// never split across threads and KC is fixed: results do not depend on the number of threads.
+// Integer dtypes take a plain triple loop with wrapping (unsigned) arithmetic.
+#include <cstdlib>
+#include <cstring>
+
+#include "../core/parallel.h"
 #include "isa.h"
+
 TT_ISA_BEGIN
-void register_gemm(Kernel*) {}
+namespace {
+
+// Vector width and micro-tile height follow the register file: MR x 2 accumulators, 2 vectors of b and one
+// broadcast of a must fit in it.
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64, kMR = 14;  // 28 + 3 of 32 zmm
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr int kVecBytes = 32, kMR = 6;  // 12 + 3 of 16 ymm
+#elif defined(__aarch64__)
+constexpr int kVecBytes = 16, kMR = 8;  // 16 + 3 of 32 NEON registers
+#else
+constexpr int kVecBytes = 16, kMR = 6;  // SSE2, the x86-64 baseline (other targets lower it to scalars)
+#endif
+constexpr int kNV = 2;  // vectors per micro-tile row
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// A per-thread scratch block that grows and is kept: packing buffers are reused from call to call.
+struct Scratch {
+  void* p = nullptr;
+  size_t bytes = 0;
+  ~Scratch() { std::free(p); }
+  template <class T>
+  T* get(int64_t count) {
+    size_t want = (size_t(count) * sizeof(T) + 63) / 64 * 64;
+    if (want > bytes) {
+      std::free(p);
+      p = std::aligned_alloc(64, want);
+      bytes = p ? want : 0;
+    }
+    return static_cast<T*>(p);
+  }
+};
+thread_local Scratch t_pack_a, t_pack_b;
+
+// One matrix of the batch: element pointers and element strides.
+template <class T>
+struct Mat {
+  const T* a;
+  const T* b;
+  T* c;
+  int64_t M, N, K;
+  int64_t am, ak, bk, bn, cm, cn;
+};
+
+template <class T>
+struct Gemm {
+  typedef T V __attribute__((vector_size(kVecBytes)));
+  typedef T VU __attribute__((vector_size(kVecBytes), aligned(sizeof(T)), may_alias));  // unaligned access to out
+  static constexpr int VL = kVecBytes / int(sizeof(T)), MR = kMR, NR = kNV * VL;
+  // KC: a panel of b (KC x NR) stays in L1 while the MR panels of a stream by; MC: the packed block of a
+  // (MC x KC) stays in L2; NC bounds the packed block of b.
+  static constexpr int64_t KC = 256, MC = (256 * 4 / int64_t(sizeof(T))) / MR * MR, NC = 2048;
+
+  // out tile (mr x nr at c) = a panel (MR x kc) @ b panel (kc x NR), or += when !first (a later block of k).
+  static void kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c, int64_t cm,
+                     int64_t cn, int mr, int nr, bool first) {
+    V acc[MR][kNV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < kNV; ++j) acc[i][j] = V{};
+    for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+      V bv[kNV];
+#pragma GCC unroll 4
+      for (int j = 0; j < kNV; ++j) bv[j] = *reinterpret_cast<const V*>(b + j * VL);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        T ai = a[i];
+#pragma GCC unroll 4
+        for (int j = 0; j < kNV; ++j) acc[i][j] += ai * bv[j];
+      }
+    }
+    if (cn == 1 && nr == NR) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        if (i >= mr) break;
+        VU* row = reinterpret_cast<VU*>(c + i * cm);
+#pragma GCC unroll 4
+        for (int j = 0; j < kNV; ++j) row[j] = first ? acc[i][j] : row[j] + acc[i][j];
+      }
+      return;
+    }
+    alignas(64) T tile[MR][NR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < kNV; ++j) *reinterpret_cast<V*>(&tile[i][j * VL]) = acc[i][j];
+    for (int i = 0; i < mr; ++i)
+      for (int j = 0; j < nr; ++j) {
+        T* o = c + i * cm + j * cn;
+        *o = first ? tile[i][j] : *o + tile[i][j];
+      }
+  }
+
+  // Rows [0, mc) x cols [0, kc) of a (strides am, ak) into MR-tall panels, k-major, zero-padded to MR rows.
+  static void pack_a(const T* a, int64_t am, int64_t ak, int64_t mc, int64_t kc, T* __restrict dst) {
+    for (int64_t q = 0; q < mc; q += MR, dst += kc * MR) {
+      int64_t mr = min64(MR, mc - q);
+      const T* src = a + q * am;
+      if (mr == MR && am == 1) {  // a transposed: each k is MR contiguous values
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * ak, MR * sizeof(T));
+      } else if (mr == MR) {
+        for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i * am + k * ak];
+      } else {
+        for (int64_t k = 0; k < kc; ++k)
+          for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < mr ? src[i * am + k * ak] : T(0);
+      }
+    }
+  }
+
+  // Panels [p0, p1) of a kc x nc block of b (strides bk, bn) into NR-wide panels, k-major, zero-padded to NR.
+  static void pack_b(const T* b, int64_t bk, int64_t bn, int64_t kc, int64_t nc, int64_t p0, int64_t p1,
+                     T* __restrict dst) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* d = dst + p * kc * NR;
+      int64_t j0 = p * NR, nr = min64(NR, nc - j0);
+      const T* src = b + j0 * bn;
+      if (nr == NR && bn == 1) {  // rows of b are contiguous
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, src + k * bk, NR * sizeof(T));
+      } else if (nr == NR && bk == 1) {  // b transposed (x @ w.T): read each column contiguously
+        for (int64_t j = 0; j < NR; ++j)
+          for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = src[j * bn + k];
+      } else {
+        for (int64_t k = 0; k < kc; ++k)
+          for (int64_t j = 0; j < NR; ++j) d[k * NR + j] = j < nr ? src[j * bn + k * bk] : T(0);
+      }
+    }
+  }
+
+  // out[ic.., jc..] for the packed block of a (mc x kc) and panels [p0, p1) of the packed block of b.
+  static void macro(const Mat<T>& m, const T* ap, const T* bp, int64_t ic, int64_t jc, int64_t mc, int64_t nc,
+                    int64_t kc, int64_t p0, int64_t p1, bool first) {
+    for (int64_t p = p0; p < p1; ++p) {
+      int nr = int(min64(NR, nc - p * NR));
+      const T* b = bp + p * kc * NR;
+      T* c = m.c + ic * m.cm + (jc + p * NR) * m.cn;
+      for (int64_t q = 0; q < mc; q += MR)
+        kernel(kc, ap + q * kc, b, c + q * m.cm, m.cm, m.cn, int(min64(MR, mc - q)), nr, first);
+    }
+  }
+
+  static void zero(const Mat<T>& m) {
+    for (int64_t i = 0; i < m.M; ++i)
+      for (int64_t j = 0; j < m.N; ++j) m.c[i * m.cm + j * m.cn] = T(0);
+  }
+
+  // One matrix on the calling thread alone. Returns false when scratch memory cannot be had.
+  static bool serial(const Mat<T>& m) {
+    if (m.K == 0) return zero(m), true;
+    int64_t mc_max = min64(MC, ceil_div(m.M, MR) * MR), nc_max = min64(NC, ceil_div(m.N, NR) * NR);
+    T* ap = t_pack_a.get<T>(mc_max * KC);
+    T* bp = t_pack_b.get<T>(nc_max * KC);
+    if (!ap || !bp) return false;
+    for (int64_t jc = 0; jc < m.N; jc += NC) {
+      int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
+      for (int64_t pc = 0; pc < m.K; pc += KC) {
+        int64_t kc = min64(KC, m.K - pc);
+        pack_b(m.b + pc * m.bk + jc * m.bn, m.bk, m.bn, kc, nc, 0, np, bp);
+        for (int64_t ic = 0; ic < m.M; ic += MC) {
+          int64_t mc = min64(MC, m.M - ic);
+          pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, mc, kc, ap);
+          macro(m, ap, bp, ic, jc, mc, nc, kc, 0, np, pc == 0);
+        }
+      }
+    }
+    return true;
+  }
+
+  // One matrix with every thread: b's block is packed by all, then tasks over (row block, column chunk) each
+  // pack their rows of a and compute their tiles.
+  static bool parallel(const Mat<T>& m, int64_t threads) {
+    if (m.K == 0) return zero(m), true;
+    // Row blocks small enough to give each thread a few tasks (the pool balances them dynamically).
+    int64_t mc = min64(MC, max64(MR, ceil_div(ceil_div(m.M, 4 * threads), MR) * MR));
+    int64_t n_ic = ceil_div(m.M, mc);
+    int64_t nc_max = min64(NC, ceil_div(m.N, NR) * NR);
+    T* bp = t_pack_b.get<T>(nc_max * KC);
+    if (!bp) return false;
+    int failed = 0;
+    for (int64_t jc = 0; jc < m.N; jc += NC) {
+      int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
+      // Too few row blocks: cut the columns too (each chunk repacks its rows of a, cheap next to its tiles).
+      int64_t n_jn = n_ic >= 2 * threads ? 1 : min64(np, ceil_div(4 * threads, n_ic));
+      for (int64_t pc = 0; pc < m.K; pc += KC) {
+        int64_t kc = min64(KC, m.K - pc);
+        const T* b = m.b + pc * m.bk + jc * m.bn;
+        parallel_for(np, 4, [&](int64_t p0, int64_t p1) { pack_b(b, m.bk, m.bn, kc, nc, p0, p1, bp); });
+        parallel_for(n_ic * n_jn, 1, [&](int64_t t0, int64_t t1) {
+          T* ap = t_pack_a.get<T>(mc * KC);
+          if (!ap) return void(__atomic_store_n(&failed, 1, __ATOMIC_RELAXED));
+          int64_t packed = -1;
+          for (int64_t t = t0; t < t1; ++t) {
+            int64_t ib = t / n_jn, jb = t % n_jn;
+            int64_t ic = ib * mc, rows = min64(mc, m.M - ic);
+            if (packed != ib) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, rows, kc, ap);
+            packed = ib;
+            macro(m, ap, bp, ic, jc, rows, nc, kc, jb * np / n_jn, (jb + 1) * np / n_jn, pc == 0);
+          }
+        });
+        if (__atomic_load_n(&failed, __ATOMIC_RELAXED)) return false;
+      }
+    }
+    return true;
+  }
+};
+
+// The batch dims left after folding, and each operand's element strides over them.
+struct Batch {
+  int nd = 0;
+  int64_t count = 1;
+  int64_t shape[TT_MAX_DIMS], sa[TT_MAX_DIMS], sb[TT_MAX_DIMS], sc[TT_MAX_DIMS];
+  void offsets(int64_t idx, int64_t* oa, int64_t* ob, int64_t* oc) const {
+    *oa = *ob = *oc = 0;
+    for (int d = nd - 1; d >= 0; --d) {
+      int64_t i = idx % shape[d];
+      idx /= shape[d];
+      *oa += i * sa[d], *ob += i * sb[d], *oc += i * sc[d];
+    }
+  }
+};
+
+// Sets up m (strides, sizes) and the batch. Trailing batch dims over which b is broadcast and a, out step
+// by whole matrices fold into M, so x[B, M, K] @ w[K, N] is one tall GEMM that packs w once.
+template <class T>
+void describe(const Call& c, Mat<T>* m, Batch* batch) {
+  const tt_view &a = c.in[0], &b = c.in[1], &o = c.out[0];
+  int nd = o.ndim, im = nd - 2, in = nd - 1;
+  *m = Mat<T>{data_ptr<T>(a), data_ptr<T>(b), data_ptr<T>(o), o.shape[im], o.shape[in], a.shape[in],
+              a.strides[im], a.strides[in], b.strides[im], b.strides[in], o.strides[im], o.strides[in]};
+  int d = nd - 3;
+  for (; d >= 0; --d) {
+    int64_t n = o.shape[d];
+    if (n == 1) continue;
+    if (b.strides[d] != 0) break;
+    if (m->M == 1) {
+      m->am = a.strides[d], m->cm = o.strides[d];
+    } else if (a.strides[d] != m->M * m->am || o.strides[d] != m->M * m->cm) {
+      break;
+    }
+    m->M *= n;
+  }
+  for (int e = 0; e <= d; ++e) {
+    if (o.shape[e] == 1) continue;
+    int k = batch->nd++;
+    batch->shape[k] = o.shape[e], batch->sa[k] = a.strides[e], batch->sb[k] = b.strides[e];
+    batch->sc[k] = o.strides[e];
+    batch->count *= o.shape[e];
+  }
+}
+
+template <class T>
+tt_status matmul_float(const Call& c) {
+  Mat<T> m;
+  Batch batch;
+  describe(c, &m, &batch);
+  if (m.M == 0 || m.N == 0 || batch.count == 0) return TT_OK;
+  auto at = [&](int64_t i) {
+    Mat<T> mi = m;
+    int64_t oa, ob, oc;
+    batch.offsets(i, &oa, &ob, &oc);
+    mi.a += oa, mi.b += ob, mi.c += oc;
+    return mi;
+  };
+  int64_t threads = num_threads(), work = m.M * m.N * m.K;
+  bool ok = true;
+  // Small matrices, or enough of them, go one matrix per thread; big ones use every thread each.
+  if (threads == 1 || work < (int64_t(1) << 18) || batch.count >= 4 * threads) {
+    int failed = 0;
+    parallel_for(batch.count, max64(1, (int64_t(1) << 20) / max64(1, work)), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        if (!Gemm<T>::serial(at(i))) __atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+    });
+    ok = !failed;
+  } else {
+    for (int64_t i = 0; i < batch.count && ok; ++i) ok = Gemm<T>::parallel(at(i), threads);
+  }
+  if (!ok) return fail(TT_ERR_OUT_OF_MEMORY, "%s: no memory for the packing buffers", tt_op_name(c.op));
+  return TT_OK;
+}
+
+// Integers wrap: products and sums are taken in the unsigned type U, as two's complement hardware does.
+template <class T, class U>
+tt_status matmul_int(const Call& c) {
+  Mat<T> m;
+  Batch batch;
+  describe(c, &m, &batch);
+  if (m.M == 0 || m.N == 0) return TT_OK;
+  parallel_for(batch.count * m.M, max64(1, 65536 / max64(1, m.N * m.K)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t oa, ob, oc, i = r % m.M;
+      batch.offsets(r / m.M, &oa, &ob, &oc);
+      const T* a = m.a + oa + i * m.am;
+      const T* b = m.b + ob;
+      T* out = m.c + oc + i * m.cm;
+      for (int64_t j = 0; j < m.N; ++j) {
+        U acc = 0;
+        for (int64_t k = 0; k < m.K; ++k) acc += U(a[k * m.ak]) * U(b[k * m.bk + j * m.bn]);
+        out[j * m.cn] = T(acc);
+      }
+    }
+  });
+  return TT_OK;
+}
+
+tt_status matmul(const Call& c) {
+  switch (c.out[0].dtype) {
+    case TT_FLOAT32: return matmul_float<float>(c);
+    case TT_FLOAT64: return matmul_float<double>(c);
+    case TT_INT32: return matmul_int<int32_t, uint32_t>(c);
+    case TT_INT64: return matmul_int<int64_t, uint64_t>(c);
+    case TT_UINT8: return matmul_int<uint8_t, uint32_t>(c);
+    default:
+      return fail(TT_ERR_DTYPE, "%s: does not take %s (cast to float32 first)", tt_op_name(c.op),
+                  tt_dtype_name(c.out[0].dtype));
+  }
+}
+
+}  // namespace
+
+void register_gemm(Kernel* table) { table[TT_OP_MATMUL] = matmul; }
+
 TT_ISA_END

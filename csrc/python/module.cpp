@@ -1,0 +1,162 @@
+// tinytorch._C: the only code joining Python and the C ABI. It holds buffers, turns Python views into
+// tt_view structs, runs ops with the GIL released, and turns error codes into Python exceptions.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+
+#include <cstdint>
+#include <string>
+
+#include "tinytorch/tinytorch.h"
+
+namespace nb = nanobind;
+
+namespace {
+
+[[noreturn]] void raise_status(tt_status s) {
+  std::string msg = tt_last_error();
+  switch (s) {
+    case TT_ERR_INVALID_ARGUMENT: throw nb::value_error(msg.c_str());
+    case TT_ERR_DTYPE: throw nb::type_error(msg.c_str());
+    case TT_ERR_INDEX: throw nb::index_error(msg.c_str());
+    case TT_ERR_UNSUPPORTED: throw nb::builtin_exception(nb::exception_type::runtime_error, ("not supported: " + msg).c_str());
+    default: throw std::runtime_error(msg);
+  }
+}
+inline void check(tt_status s) {
+  if (s != TT_OK) raise_status(s);
+}
+
+// Owns one reference to a tt_buffer.
+struct Buffer {
+  tt_buffer* buf = nullptr;
+  explicit Buffer(tt_buffer* b) : buf(b) {}
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { tt_buffer_release(buf); }
+};
+
+void release_owner(void* ctx) {
+  nb::gil_scoped_acquire gil;
+  Py_DECREF(static_cast<PyObject*>(ctx));
+}
+
+// A Python view is the tuple (Buffer, offset, dtype, shape, strides).
+void to_view(nb::handle obj, tt_view& v) {
+  if (!PyTuple_Check(obj.ptr()) || PyTuple_GET_SIZE(obj.ptr()) != 5)
+    throw nb::type_error("tinytorch._C.run: a view is (buffer, offset, dtype, shape, strides)");
+  nb::tuple t = nb::borrow<nb::tuple>(obj);
+  v.buf = nb::cast<Buffer*>(t[0])->buf;
+  v.offset = nb::cast<int64_t>(t[1]);
+  v.dtype = nb::cast<int32_t>(t[2]);
+  nb::handle shape = t[3], strides = t[4];
+  if (!PyTuple_Check(shape.ptr()) || !PyTuple_Check(strides.ptr()))
+    throw nb::type_error("tinytorch._C.run: shape and strides must be tuples");
+  Py_ssize_t nd = PyTuple_GET_SIZE(shape.ptr());
+  if (nd > TT_MAX_DIMS || PyTuple_GET_SIZE(strides.ptr()) != nd)
+    throw nb::value_error(("tinytorch supports at most " + std::to_string(TT_MAX_DIMS) +
+                           " dims, and shape and strides must have one length").c_str());
+  v.ndim = int32_t(nd);
+  for (Py_ssize_t d = 0; d < nd; ++d) {
+    v.shape[d] = nb::cast<int64_t>(nb::handle(PyTuple_GET_ITEM(shape.ptr(), d)));
+    v.strides[d] = nb::cast<int64_t>(nb::handle(PyTuple_GET_ITEM(strides.ptr(), d)));
+  }
+}
+
+void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
+  tt_view in[4], out[2];
+  auto fill = [](nb::handle seq, tt_view* views, int cap) {
+    if (!PyTuple_Check(seq.ptr())) throw nb::type_error("tinytorch._C.run: inputs and outputs are tuples of views");
+    Py_ssize_t n = PyTuple_GET_SIZE(seq.ptr());
+    if (n > cap) throw nb::value_error("tinytorch._C.run: too many operands");
+    for (Py_ssize_t i = 0; i < n; ++i) to_view(PyTuple_GET_ITEM(seq.ptr(), i), views[i]);
+    return int32_t(n);
+  };
+  int32_t n_in = fill(inputs, in, 4), n_out = fill(outputs, out, 2);
+  const void* a = attrs.size() ? attrs.c_str() : nullptr;
+  size_t a_size = attrs.size();
+  tt_status s;
+  {
+    nb::gil_scoped_release nogil;
+    s = tt_run(op, in, n_in, out, n_out, a, a_size);
+  }
+  check(s);
+}
+
+}  // namespace
+
+NB_MODULE(_C, m) {
+  m.doc() = "tinytorch's binding to its C ABI";
+  m.attr("ABI_VERSION") = TT_ABI_VERSION;
+  m.attr("MAX_DIMS") = TT_MAX_DIMS;
+  if (tt_abi_version() != TT_ABI_VERSION) throw std::runtime_error("tinytorch: the library's ABI version differs from its header");
+
+  nb::class_<Buffer>(m, "Buffer")
+      .def_static(
+          "new",
+          [](int32_t device_type, int32_t device_index, int64_t nbytes) {
+            tt_buffer* b = nullptr;
+            tt_status s;
+            {
+              nb::gil_scoped_release nogil;
+              s = tt_buffer_new(tt_device{device_type, device_index}, nbytes, &b);
+            }
+            check(s);
+            return new Buffer(b);
+          },
+          "Allocates nbytes on a device.")
+      .def_static(
+          "wrap",
+          [](uintptr_t address, int64_t nbytes, nb::object owner) {
+            // The buffer keeps `owner` (a NumPy array) alive and lets it go when the last view dies.
+            tt_buffer* b = nullptr;
+            PyObject* o = owner.release().ptr();
+            tt_status s = tt_buffer_wrap(tt_device{TT_CPU, 0}, reinterpret_cast<void*>(address), nbytes,
+                                         release_owner, o, &b);
+            if (s != TT_OK) {
+              Py_DECREF(o);
+              raise_status(s);
+            }
+            return new Buffer(b);
+          },
+          "Wraps host memory owned by a Python object, without copying.")
+      .def_prop_ro("nbytes", [](const Buffer& b) { return tt_buffer_nbytes(b.buf); })
+      .def_prop_ro("address", [](const Buffer& b) { return reinterpret_cast<uintptr_t>(tt_buffer_data(b.buf)); })
+      .def_prop_ro("device", [](const Buffer& b) {
+        tt_device d = tt_buffer_device(b.buf);
+        return std::make_tuple(d.type, d.index);
+      })
+      .def("write",
+           [](Buffer& b, int64_t offset, nb::bytes data) {
+             check(tt_buffer_write(b.buf, offset, data.c_str(), int64_t(data.size())));
+           })
+      .def("write_from",
+           [](Buffer& b, int64_t offset, uintptr_t address, int64_t nbytes) {
+             nb::gil_scoped_release nogil;
+             check(tt_buffer_write(b.buf, offset, reinterpret_cast<const void*>(address), nbytes));
+           })
+      .def("read_into",
+           [](const Buffer& b, int64_t offset, uintptr_t address, int64_t nbytes) {
+             nb::gil_scoped_release nogil;
+             check(tt_buffer_read(b.buf, offset, reinterpret_cast<void*>(address), nbytes));
+           })
+      .def("copy_from", [](Buffer& dst, int64_t dst_offset, const Buffer& src, int64_t src_offset, int64_t nbytes) {
+        nb::gil_scoped_release nogil;
+        check(tt_buffer_copy(dst.buf, dst_offset, src.buf, src_offset, nbytes));
+      });
+
+  m.def("run", &run, nb::arg("op"), nb::arg("inputs"), nb::arg("outputs"), nb::arg("attrs"),
+        "Runs one op: views are (buffer, offset, dtype, shape, strides) tuples, attrs the packed attrs struct.");
+  m.def("op_names", [] {
+    nb::list names;
+    for (int32_t i = 0; i < TT_OP_COUNT; ++i) names.append(tt_op_name(i));
+    return names;
+  });
+  m.def("cpu_isa", [] { return std::string(tt_cpu_isa()); });
+  m.def("set_cpu_isa", [](const std::string& isa) { check(tt_set_cpu_isa(isa.c_str())); });
+  m.def("set_num_threads", [](int32_t n) { check(tt_set_num_threads(n)); });
+  m.def("get_num_threads", [] { return tt_get_num_threads(); });
+  m.def("device_count", [](int32_t type) { return tt_device_count(type); });
+  m.def("backend_built", [](int32_t type) { return tt_backend_built(type) != 0; });
+  m.def("abi_version", [] { return tt_abi_version(); });
+}

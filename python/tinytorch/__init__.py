@@ -1,0 +1,80 @@
+"""tinytorch: a small, fast deep-learning library with a hand-written C++ kernel core and a PyTorch-style API."""
+from . import _C
+from . import _dtype
+from ._device import device, set_default_device
+from ._dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype,  # noqa: A004
+                     half, int, int32, int64, long, set_default_dtype, uint8)
+from ._format import set_printoptions
+from .tensor import Size, Tensor
+from . import _methods
+
+_methods.install()
+
+from .ops.copy import clone, contiguous  # noqa: E402
+from .ops.creation import (arange, as_tensor, empty_ as empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: E402
+                           full, full_like, linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
+from .ops.elementwise import (abs, absolute, add, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
+                              eq, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
+                              greater_equal, gt, isfinite, isinf, isnan, le, lerp, less, less_equal, log, log1p,
+                              log2, logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
+                              multiply, ne, neg, negative, not_equal, pow, reciprocal, relu, remainder, round,
+                              rsqrt, rsub, sigmoid, sign, silu, sin, sqrt, square, sub, subtract, tan, tanh,
+                              true_divide, trunc, where)
+from .ops.index import (argsort, argwhere, gather, index_add, index_fill, index_put, index_select,  # noqa: E402
+                        masked_fill, masked_select, nonzero, scatter, scatter_add, sort, take, take_along_dim, topk)
+from .ops.linalg import addmm, bmm, dot, ger, inner, matmul, mm, mv, outer, vdot  # noqa: E402
+from .ops.random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,  # noqa: E402
+                         manual_seed, multinomial, normal, rand, rand_like, randint, randint_like, randn,
+                         randn_like, randperm, seed, set_rng_state)
+from .ops.reduce import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp, max,  # noqa: E402,A004
+                         mean, min, norm, prod, softmax, std, std_mean, sum, var, var_mean)
+from .ops.shape import (broadcast_shapes, broadcast_to, cat, chunk, flatten, flip, movedim, moveaxis,  # noqa: E402
+                        narrow, permute, reshape, roll, select, split, squeeze, stack, swapaxes,
+                        swapdims, t, tile, transpose, tril, triu, unbind, unflatten, unsqueeze)
+
+concat = concatenate = cat
+__version__ = "0.1.0"
+
+
+def set_num_threads(n):
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    return _C.get_num_threads()
+
+
+def config():
+    """What this build and machine run: the CPU instruction set in use, threads, and the backends built."""
+    return {
+        "version": __version__,
+        "abi_version": _C.abi_version(),
+        "cpu_isa": _C.cpu_isa(),
+        "num_threads": _C.get_num_threads(),
+        "backends": {name: {"built": _C.backend_built(code), "devices": _C.device_count(code)}
+                     for name, code in (("cpu", 0), ("cuda", 1), ("metal", 2))},
+    }
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(x):
+    return x.numel()
+
+
+def is_floating_point(x):
+    return x.dtype.is_floating_point
+
+
+def result_type(a, b):
+    return _dtype.result_type(a, b)
+
+
+def promote_types(a, b):
+    return _dtype.promote(_dtype.to_dtype(a), _dtype.to_dtype(b))
+
+
+def can_cast(from_, to):
+    return from_.category <= to.category

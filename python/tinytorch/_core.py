@@ -1,0 +1,64 @@
+"""The one path from tensors to kernels: views as tuples, attrs as packed structs, output allocation."""
+import struct
+
+from . import _C
+from ._device import CPU
+
+MAX_DIMS = _C.MAX_DIMS
+INT64_MAX = (1 << 63) - 1
+
+
+class _Ops:
+    """Op codes by name, read from the library's own table (tt_ops.def)."""
+
+
+OP = _Ops()
+for _code, _name in enumerate(_C.op_names()):
+    setattr(OP, _name, _code)
+
+# attrs structs of tinytorch.h, packed in native layout
+FILL = struct.Struct("=dq")
+ARANGE = struct.Struct("=ddqq")
+REDUCE = struct.Struct("=I")
+DIM = struct.Struct("=i")
+SORT = struct.Struct("=iiq")
+RANDOM = struct.Struct("=QQdd")
+NO_ATTRS = b""
+
+
+def view(t):
+    return (t._buf, t._offset, t._dtype.code, t._shape, t._strides)
+
+
+def run(op, inputs, outputs, attrs=NO_ATTRS):
+    _C.run(op, tuple(view(t) for t in inputs), tuple(view(t) for t in outputs), attrs)
+
+
+def contiguous_strides(shape):
+    strides = []
+    acc = 1
+    for s in reversed(shape):
+        strides.append(acc)
+        acc *= s if s > 1 else 1
+    return tuple(reversed(strides))
+
+
+def check_shape(shape, op="empty"):
+    numel = 1
+    for s in shape:
+        if s < 0:
+            raise ValueError(f"{op}(): negative dimension {s} in shape {list(shape)}")
+        numel *= s
+    if numel > INT64_MAX:
+        raise ValueError(f"{op}(): shape {list(shape)} has more elements than int64 holds")
+    if len(shape) > MAX_DIMS:
+        raise ValueError(f"{op}(): tinytorch supports at most {MAX_DIMS} dims, got shape {list(shape)}")
+    return numel
+
+
+def new_buffer(nbytes, device):
+    if nbytes > INT64_MAX:
+        raise ValueError(f"cannot allocate {nbytes} bytes: more than int64 holds")
+    if device is CPU:
+        return _C.Buffer.new(0, 0, nbytes)
+    return _C.Buffer.new(device.code, device.ordinal, nbytes)

@@ -1,0 +1,156 @@
+"""Tensor methods and Python operators: aliases of the functions in tinytorch.ops, written once there."""
+from . import _dtype as dt
+from .ops import copy as cp
+from .ops import creation as cr
+from .ops import elementwise as ew
+from .ops import index as ix
+from .ops import linalg as la
+from .ops import random as rnd
+from .ops import reduce as rd
+from .ops import shape as sh
+from .tensor import Tensor
+
+_METHODS = {
+    # copies, views and shapes
+    "clone": cp.clone, "contiguous": cp.contiguous, "copy_": cp.copy_, "fill_": cp.fill_, "zero_": cp.zero_,
+    "view": sh.view, "reshape": sh.reshape, "view_as": sh.view_as, "reshape_as": sh.reshape_as,
+    "expand": sh.expand, "expand_as": sh.expand_as, "broadcast_to": sh.broadcast_to,
+    "permute": sh.permute, "transpose": sh.transpose, "swapaxes": sh.swapaxes, "swapdims": sh.swapdims,
+    "t": sh.t, "movedim": sh.movedim, "moveaxis": sh.moveaxis,
+    "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze, "flatten": sh.flatten, "unflatten": sh.unflatten,
+    "narrow": sh.narrow, "split": sh.split, "chunk": sh.chunk, "unbind": sh.unbind, "select": sh.select,
+    "flip": sh.flip, "roll": sh.roll, "repeat": sh.repeat, "tile": sh.tile, "tril": sh.tril, "triu": sh.triu,
+    # elementwise
+    "exp": ew.exp, "exp2": ew.exp2, "log": ew.log, "log2": ew.log2, "log1p": ew.log1p, "expm1": ew.expm1,
+    "sqrt": ew.sqrt, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "sin": ew.sin, "cos": ew.cos, "tan": ew.tan,
+    "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu, "gelu": ew.gelu, "silu": ew.silu,
+    "softplus": ew.softplus, "erf": ew.erf, "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "sign": ew.sign,
+    "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc, "fix": ew.trunc,
+    "isnan": ew.isnan, "isinf": ew.isinf, "isfinite": ew.isfinite, "logical_not": ew.logical_not,
+    "square": ew.square, "add": ew.add, "sub": ew.sub, "subtract": ew.sub, "mul": ew.mul, "multiply": ew.mul,
+    "div": ew.div, "divide": ew.div, "true_divide": ew.div, "floor_divide": ew.floor_divide,
+    "remainder": ew.remainder, "fmod": ew.fmod, "pow": ew.pow, "maximum": ew.maximum, "minimum": ew.minimum,
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "greater": ew.gt,
+    "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
+    "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
+    "where": lambda self, condition, other: ew.where(condition, self, other),
+    "clamp": ew.clamp, "clip": ew.clamp, "clamp_min": ew.clamp_min, "clamp_max": ew.clamp_max, "lerp": ew.lerp,
+    # reductions
+    "sum": rd.sum, "mean": rd.mean, "prod": rd.prod, "max": rd.max, "min": rd.min, "amax": rd.amax,
+    "amin": rd.amin, "argmax": rd.argmax, "argmin": rd.argmin, "all": rd.all, "any": rd.any, "var": rd.var,
+    "std": rd.std, "logsumexp": rd.logsumexp, "norm": rd.norm, "cumsum": rd.cumsum, "cumprod": rd.cumprod,
+    "softmax": rd.softmax, "log_softmax": rd.log_softmax,
+    # products
+    "matmul": la.matmul, "mm": la.mm, "bmm": la.bmm, "mv": la.mv, "dot": la.dot, "outer": la.outer,
+    # indexing
+    "gather": ix.gather, "scatter": ix.scatter, "scatter_": ix.scatter_, "scatter_add": ix.scatter_add,
+    "scatter_add_": ix.scatter_add_, "index_select": ix.index_select, "index_add": ix.index_add,
+    "index_add_": ix.index_add_, "index_fill": ix.index_fill, "index_fill_": ix.index_fill_,
+    "index_copy_": ix.index_copy_, "index_put": ix.index_put, "index_put_": ix.index_put_,
+    "masked_fill": ix.masked_fill, "masked_fill_": ix.masked_fill_, "masked_select": ix.masked_select,
+    "masked_scatter_": ix.masked_scatter_, "nonzero": ix.nonzero, "argwhere": ix.argwhere, "sort": ix.sort,
+    "argsort": ix.argsort, "topk": ix.topk, "take": ix.take, "take_along_dim": ix.take_along_dim,
+    "__getitem__": ix.getitem, "__setitem__": ix.setitem,
+    # random, in place
+    "uniform_": rnd.uniform_, "normal_": rnd.normal_, "random_": rnd.random_, "bernoulli_": rnd.bernoulli_,
+    "bernoulli": rnd.bernoulli,
+    # creation from a tensor
+    "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: cr.tensor(
+        data, dtype or self.dtype, device or self.device, requires_grad),
+    "new_zeros": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.zeros(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_ones": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.ones(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_empty": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.empty_(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: cr.full(
+        size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+}
+
+# x.op_(...) computes x.op(...) and writes it back into x
+_INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "exp", "log", "sqrt", "rsqrt",
+            "neg", "abs", "sign", "relu", "sigmoid", "tanh", "floor", "ceil", "round", "trunc", "reciprocal",
+            "remainder", "fmod", "floor_divide", "maximum", "minimum", "lerp", "sin", "cos", "square", "tril",
+            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill"]
+
+
+def _inplace(name):
+    fn = _METHODS[name]
+
+    def method(self, *args, **kwargs):
+        return ew.inplace(self, fn(self, *args, **kwargs), name + "_")
+    method.__name__ = name + "_"
+    return method
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _operators():
+    ops = {
+        "__add__": ew.add, "__radd__": ew.add, "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
+        "__mul__": ew.mul, "__rmul__": ew.mul, "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
+        "__floordiv__": ew.floor_divide, "__rfloordiv__": _reflected(ew.floor_divide),
+        "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder), "__pow__": ew.pow,
+        "__rpow__": _reflected(ew.pow), "__matmul__": la.matmul, "__rmatmul__": _reflected(la.matmul),
+        "__neg__": ew.neg, "__pos__": lambda self: self, "__abs__": ew.abs,
+        "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+        "__and__": _logical(ew.logical_and, "&"), "__rand__": _logical(ew.logical_and, "&"),
+        "__or__": _logical(ew.logical_or, "|"), "__ror__": _logical(ew.logical_or, "|"),
+        "__xor__": _logical(ew.logical_xor, "^"), "__rxor__": _logical(ew.logical_xor, "^"),
+        "__invert__": _invert,
+    }
+    for name, target in (("__iadd__", "add"), ("__isub__", "sub"), ("__imul__", "mul"), ("__itruediv__", "div"),
+                         ("__ipow__", "pow"), ("__imod__", "remainder"), ("__ifloordiv__", "floor_divide")):
+        ops[name] = _inplace(target)
+    ops["__imatmul__"] = lambda self, other: ew.inplace(self, la.matmul(self, other), "matmul_")
+    return ops
+
+
+def _logical(fn, symbol):
+    def method(self, other):
+        if self.dtype is not dt.bool_ or (isinstance(other, Tensor) and other.dtype is not dt.bool_):
+            raise TypeError(f"operator {symbol}: tinytorch supports it on bool tensors only, got {self.dtype.name}")
+        return fn(self, other)
+    return method
+
+
+def _invert(self):
+    if self.dtype is dt.bool_:
+        return ew.logical_not(self)
+    if self.dtype.category == 1:
+        return ew.sub(ew.neg(self), 1)  # ~x == -x - 1 in two's complement
+    raise TypeError(f"operator ~: not supported for {self.dtype.name} tensors")
+
+
+def install():
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    for name in _INPLACE:
+        setattr(Tensor, name + "_", _inplace(name))
+    for name, fn in _operators().items():
+        setattr(Tensor, name, fn)
+    Tensor.T = property(sh.T)
+    Tensor.mT = property(sh.mT)
+    Tensor.data = property(lambda self: self.detach(), lambda self, value: _set_data(self, value))
+    Tensor.detach = lambda self: self._view_as(self._shape, self._strides)
+    Tensor.requires_grad_ = _requires_grad_
+    # tinygrad-style constructors on the class
+    for name, fn in (("zeros", cr.zeros), ("ones", cr.ones), ("empty", cr.empty_), ("full", cr.full),
+                     ("arange", cr.arange), ("eye", cr.eye), ("rand", rnd.rand), ("randn", rnd.randn),
+                     ("randint", rnd.randint), ("manual_seed", rnd.manual_seed), ("linspace", cr.linspace)):
+        setattr(Tensor, name, staticmethod(fn))
+
+
+def _set_data(self, value):
+    for slot in ("_buf", "_offset", "_shape", "_strides", "_dtype", "_device"):
+        setattr(self, slot, getattr(value, slot))
+
+
+def _requires_grad_(self, requires_grad=True):
+    if requires_grad and not self.dtype.is_floating_point:
+        raise RuntimeError(f"requires_grad_(): only floating point tensors can require gradients, got "
+                           f"{self.dtype.name}")
+    self.requires_grad = requires_grad
+    return self

@@ -1,0 +1,238 @@
+"""Making tensors: from Python data and NumPy (without copying where possible), constants, ranges, devices."""
+import math
+
+import numpy as np
+
+from .. import _core
+from .. import _dtype as dt
+from .._core import OP
+from .._device import CPU, to_device
+from ..tensor import Tensor, _make, empty
+from .copy import fill_
+
+
+def _infer(data, op):
+    """NumPy array for nested Python data, with torch's dtype inference and clear errors."""
+    try:
+        arr = np.array(data)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{op}(): cannot make a tensor from ragged or mixed nested data ({e})") from None
+    if arr.dtype == object:
+        kinds = {type(v).__name__ for v in np.asarray(data, dtype=object).ravel()} if arr.ndim else {type(data).__name__}
+        raise TypeError(f"{op}(): cannot make a tensor from elements of type {', '.join(sorted(kinds))}")
+    if arr.dtype.kind in "US":
+        raise TypeError(f"{op}(): cannot make a tensor from strings")
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{op}(): tinytorch has no complex dtypes")
+    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        arr = arr.astype(dt.get_default_dtype().np)  # Python floats become the default float, as in torch
+    return arr
+
+
+def from_numpy(arr):
+    """A CPU tensor sharing the array's memory (no copy); the tensor keeps the array alive."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy(): expected a numpy.ndarray, got {type(arr).__name__}")
+    dtype = dt.from_numpy_dtype(arr.dtype)
+    if dtype.np != arr.dtype:  # a NumPy dtype we hold in a wider one: copy
+        arr = arr.astype(dtype.np)
+    item = arr.itemsize
+    if any(s % item for s in arr.strides) or not arr.dtype.isnative:
+        arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    strides = tuple(s // item for s in arr.strides)
+    # the buffer spans the elements the view can reach; the view's offset is its first element within it
+    lo = sum((n - 1) * s for n, s in zip(arr.shape, strides) if s < 0 and n > 0)
+    hi = sum((n - 1) * s for n, s in zip(arr.shape, strides) if s > 0 and n > 0)
+    numel = arr.size
+    address = arr.__array_interface__["data"][0]
+    nbytes = (hi - lo + 1) * item if numel else 0
+    buf = _core._C.Buffer.wrap(address + lo * item if numel else 0, nbytes, arr)
+    return _make(buf, -lo if numel else 0, tuple(arr.shape), strides, dtype, CPU)
+
+
+def from_data(data, dtype=None, device=None, op="tensor"):
+    """A new tensor holding a copy of data (a Tensor, NumPy array, nested list or number)."""
+    dtype = dt.to_dtype(dtype)
+    dev = to_device(device)
+    if isinstance(data, Tensor):
+        out = data.to(dev).to(dtype or data.dtype)
+        return out.clone() if out is data else out
+    if hasattr(data, "__dlpack__") and not isinstance(data, np.ndarray):
+        return from_data(from_dlpack(data), dtype, device, op)
+    arr = _infer(data, op)
+    src = from_numpy(np.array(arr))  # a private copy
+    if dtype is not None and dtype is not src.dtype:
+        from .copy import cast
+        src = cast(src, dtype)
+    return src.to(dev) if dev is not CPU else src
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    out = from_data(data, dtype, device, "tensor")
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def as_tensor(data, dtype=None, device=None):
+    """data itself when it is already a tensor of that dtype and device; else a tensor made from it."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray) and dtype is None and to_device(device) is CPU:
+        try:
+            return from_numpy(data)
+        except TypeError:
+            pass
+    return from_data(data, dtype, device, "as_tensor")
+
+
+def from_dlpack(obj):
+    """A tensor sharing the memory of any object that speaks DLPack (CPU), e.g. a PyTorch tensor."""
+    if isinstance(obj, Tensor):
+        return obj
+    if hasattr(obj, "__dlpack_device__") and obj.__dlpack_device__()[0] != 1:
+        raise RuntimeError("from_dlpack(): only CPU tensors can be shared without a copy")
+    return from_numpy(np.from_dlpack(obj))
+
+
+def _shape(size, op):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        try:
+            out.append(s.__index__())
+        except (AttributeError, TypeError):
+            raise TypeError(f"{op}(): sizes must be integers, got {size!r}") from None
+    return tuple(out)
+
+
+def _new(size, dtype, device, op, requires_grad=False):
+    out = empty(_shape(size, op), dt.to_dtype(dtype) or dt.get_default_dtype(), to_device(device), op)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def empty_(*size, dtype=None, device=None, requires_grad=False, **_):
+    return _new(size, dtype, device, "empty", requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = dt.scalar_dtype(fill_value)
+    out = _new(_shape((size,), "full") if not isinstance(size, int) else (size,), dtype, device, "full")
+    fill_(out, fill_value)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    out = fill_(_new(size, dtype, device, "zeros"), 0)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    out = fill_(_new(size, dtype, device, "ones"), 1)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _like(x, dtype, device):
+    return x.shape, dtype or x.dtype, device or x.device
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False, **_):
+    shape, dtype, device = _like(x, dtype, device)
+    return _new(shape, dtype, device, "empty_like", requires_grad)
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False, **_):
+    shape, dtype, device = _like(x, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False, **_):
+    shape, dtype, device = _like(x, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False, **_):
+    shape, dtype, device = _like(x, dtype, device)
+    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    for v in (start, end, step):
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool):
+            raise TypeError(f"arange(): start, end and step must be numbers, got {v!r}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"arange(): start, end and step must be finite, got {v}")
+    if step == 0:
+        raise ValueError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange(): upper bound {end} and lower bound {start} inconsistent with step sign {step}")
+    if dtype is None:
+        dtype = dt.get_default_dtype() if any(isinstance(v, (float, np.floating)) for v in (start, end, step)) \
+            else dt.int64
+    dtype = dt.to_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    out = _new((n,), dtype, device, "arange")
+    if dtype.is_floating_point:
+        attrs = _core.ARANGE.pack(float(start), float(step), 0, 0)
+    else:
+        attrs = _core.ARANGE.pack(0.0, 0.0, int(start), int(step))
+    _core.run(OP.ARANGE, (), (out,), attrs)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
+    dtype = dt.to_dtype(dtype) or dt.get_default_dtype()
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    out = _new((steps,), dt.float64, device, "linspace")
+    _core.run(OP.ARANGE, (), (out,), _core.ARANGE.pack(float(start), float(step), 0, 0))
+    if steps > 1:  # the last point is exactly `end`, as torch gives it
+        out[steps - 1] = end
+    out = out.to(dtype)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    m = n if m is None else m
+    out = zeros(n, m, dtype=dtype, device=device)
+    k = min(n, m)
+    if k:
+        out._view_as((k,), (out._strides[0] + out._strides[1],)).fill_(1)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def transfer(x, dev):
+    """The same values on another device: contiguous bytes, then one buffer copy."""
+    from .copy import contiguous
+    src = contiguous(x)
+    out = empty(src._shape, src._dtype, dev, "to")
+    nbytes = src.numel() * src._dtype.itemsize
+    out._buf.copy_from(0, src._buf, src._offset * src._dtype.itemsize, nbytes)
+    return out
+
+
+_scalars = {}
+
+
+def scalar_tensor(value, dtype, dev):
+    """A 0-d tensor holding a Python number, for ops that meet scalars. Cached: ops never write their inputs."""
+    if not value and isinstance(value, float):  # 0.0 and -0.0 are equal keys: do not cache them
+        return fill_(empty((), dtype, dev, "scalar"), value)
+    key = (type(value), value, dtype, dev)
+    out = _scalars.get(key)
+    if out is None:
+        if len(_scalars) > 1024:
+            _scalars.clear()
+        out = _scalars[key] = fill_(empty((), dtype, dev, "scalar"), value)
+    return out

@@ -1,0 +1,402 @@
+"""Indexing: basic indexing is a view; integer and boolean tensor indices go through GATHER and SCATTER on a
+view whose indexed dims are flattened into one, so one kernel pair serves x[i], x[i, j], x[mask] and their writes."""
+import collections
+import numbers
+
+import numpy as np
+
+from .. import _core
+from .. import _dtype as dt
+from .._core import OP
+from ..tensor import Tensor, empty
+from . import elementwise as ew
+from .copy import cast, clone, contiguous, copy_, fill_
+from .creation import scalar_tensor, tensor
+from .shape import _view_strides, broadcast_shapes, broadcast_to, permute, reshape, transpose
+
+sort_result = collections.namedtuple("sort", ["values", "indices"])
+topk_result = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _as_index(item):
+    if isinstance(item, (list, np.ndarray)):
+        return tensor(item) if len(item) or isinstance(item, np.ndarray) else tensor([], dtype=dt.int64)
+    return item
+
+
+def _parse(x, index):
+    """Basic indexing applied as a view, plus the advanced (tensor) indices left to apply:
+    returns (view, [(dim of the view, int64 index tensor), ...])."""
+    items = index if isinstance(index, tuple) else (index,)
+    items = [_as_index(i) for i in items]
+    consumed = 0
+    for it in items:
+        if it is None or it is Ellipsis:
+            continue
+        if isinstance(it, Tensor) and it._dtype is dt.bool_:
+            consumed += max(it.ndim, 1) if it.ndim else 0
+        elif isinstance(it, bool):
+            continue
+        else:
+            consumed += 1
+    if consumed > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim} (got {consumed}, shape {list(x.shape)})")
+    if sum(1 for it in items if it is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    shape, strides, offset = [], [], x._offset
+    adv = []
+    d = 0
+    for it in items:
+        if it is None:
+            shape.append(1)
+            strides.append(0)
+        elif it is Ellipsis:
+            for _ in range(x.ndim - consumed):
+                shape.append(x._shape[d])
+                strides.append(x._strides[d])
+                d += 1
+        elif isinstance(it, bool):  # x[True] adds a dim of 1; x[False] one of 0
+            shape.append(1 if it else 0)
+            strides.append(0)
+        elif isinstance(it, slice):
+            size = x._shape[d]
+            step = 1 if it.step is None else it.step.__index__()
+            if step <= 0:
+                raise ValueError(f"slice step must be positive, got {step}")
+            start, stop, step = slice(it.start, it.stop, step).indices(size)
+            n = len(range(start, stop, step))
+            if n:
+                offset += start * x._strides[d]
+            shape.append(n)
+            strides.append(x._strides[d] * step)
+            d += 1
+        elif isinstance(it, Tensor):
+            if it._dtype is dt.bool_:
+                k = it.ndim
+                if it._shape != x._shape[d:d + k]:
+                    raise IndexError(f"the shape of the mask {list(it.shape)} does not match the shape "
+                                     f"{list(x._shape[d:d + k])} of the indexed tensor at dim {d}")
+                if k == 0:  # a 0-d mask: a new dim of 1 or 0
+                    adv.append((len(shape), nonzero(reshape(it, (1,)))[:, 0]))
+                    shape.append(1)
+                    strides.append(0)
+                    continue
+                cols = nonzero(it)
+                for j in range(k):
+                    adv.append((len(shape), cols[:, j]))
+                    shape.append(x._shape[d])
+                    strides.append(x._strides[d])
+                    d += 1
+            elif it._dtype.category == 1:
+                adv.append((len(shape), it))
+                shape.append(x._shape[d])
+                strides.append(x._strides[d])
+                d += 1
+            else:
+                raise IndexError(f"tensors used as indices must be long, int or bool tensors, got {it._dtype.name}")
+        else:
+            try:
+                i = it.__index__()
+            except (AttributeError, TypeError):
+                raise IndexError(f"only integers, slices, None, ..., and integer or boolean tensors are valid "
+                                 f"indices, got {type(it).__name__}") from None
+            size = x._shape[d]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {size}")
+            offset += (i % size) * x._strides[d]
+            d += 1
+    shape += x._shape[d:]
+    strides += x._strides[d:]
+    return x._view_as(tuple(shape), tuple(strides), offset), adv
+
+
+def _check_bounds(idx, size, dim, op):
+    if idx.numel() == 0:
+        return idx
+    lo, hi = ew.lt(idx, -size), ew.ge(idx, size)
+    bad = ew.logical_or(lo, hi)
+    from .reduce import any as any_
+    if any_(bad).item():
+        value = idx[bad].reshape(-1)[0].item()
+        raise IndexError(f"{op}: index {value} is out of bounds for dimension {dim} with size {size}")
+    return ew.where(ew.lt(idx, 0), ew.add(idx, size), idx) if idx._dtype is dt.int64 else \
+        cast(ew.where(ew.lt(idx, 0), ew.add(idx, size), idx), dt.int64)
+
+
+class _Plan:
+    """Where advanced indices put their result: the flattened source [N_src, *rest], the linear index [N], and
+    how to arrange the gathered [N, *rest] into the shape NumPy's rules give."""
+
+    def __init__(self, v, adv, op):
+        dims = [p for p, _ in adv]
+        idx = [_check_bounds(t, v._shape[p], p, op) for p, t in adv]
+        self.bshape = broadcast_shapes(*[t._shape for t in idx], op=op)
+        self.rest = [d for d in range(v.ndim) if d not in dims]
+        self.order = dims + self.rest
+        lin = None
+        for p, t in zip(dims, idx):
+            lin = t if lin is None else ew.add(ew.mul(lin, v._shape[p]), t)
+        self.lin = reshape(broadcast_to(lin, self.bshape), (-1,))
+        self.src_n = 1
+        for p in dims:
+            self.src_n *= v._shape[p]
+        self.rest_shape = tuple(v._shape[d] for d in self.rest)
+        # NumPy: adjacent advanced indices keep their place, separated ones go first
+        self.front = dims[0] if dims == list(range(dims[0], dims[0] + len(dims))) else 0
+
+    def index_view(self):
+        """The linear index broadcast over the rest dims: [N, *rest] with stride 0 beyond dim 0."""
+        n = self.lin._shape[0]
+        return self.lin._view_as((n,) + self.rest_shape, (self.lin._strides[0],) + (0,) * len(self.rest_shape))
+
+    def result_shape(self):
+        r = self.rest_shape
+        return r[:self.front] + self.bshape + r[self.front:]
+
+    def to_result(self, gathered):
+        out = reshape(gathered, self.bshape + self.rest_shape)
+        if self.front:
+            nb = len(self.bshape)
+            order = list(range(nb, nb + self.front)) + list(range(nb)) + list(range(nb + self.front, out.ndim))
+            out = permute(out, order)
+        return out
+
+    def from_result(self, value):
+        """Inverse of to_result: a value of the result's shape as [N, *rest]."""
+        if self.front:
+            nb = len(self.bshape)
+            order = list(range(self.front, self.front + nb)) + list(range(self.front)) + \
+                list(range(self.front + nb, value.ndim))
+            value = permute(value, order)
+        return reshape(value, (self.lin._shape[0],) + self.rest_shape)
+
+
+def getitem(x, index):
+    v, adv = _parse(x, index)
+    if not adv:
+        return v
+    plan = _Plan(v, adv, "index")
+    flat = reshape(permute(v, plan.order), (plan.src_n,) + plan.rest_shape)
+    out = empty((plan.lin._shape[0],) + plan.rest_shape, x._dtype, x._device, "index")
+    _core.run(OP.GATHER, (flat, plan.index_view()), (out,), _core.DIM.pack(0))
+    return plan.to_result(out)
+
+
+def setitem(x, index, value, accumulate=False):
+    v, adv = _parse(x, index)
+    if not adv:
+        if isinstance(value, numbers.Number) and not accumulate:
+            fill_(v, value)
+        else:
+            copy_(v, ew.add(v, value) if accumulate else value)
+        return
+    plan = _Plan(v, adv, "index_put")
+    src = value if isinstance(value, Tensor) else scalar_tensor(value, x._dtype, x._device)
+    src = broadcast_to(src if src._dtype is x._dtype else cast(src, x._dtype), plan.result_shape(), "index_put")
+    src = plan.from_result(src)
+    target = permute(v, plan.order)
+    shape = (plan.src_n,) + plan.rest_shape
+    strides = _view_strides(target._shape, target._strides, shape)
+    flat = target._view_as(shape, strides) if strides is not None else contiguous(target).reshape(shape)
+    op = OP.SCATTER_ADD if accumulate else OP.SCATTER
+    _core.run(op, (plan.index_view(), src), (flat,), _core.DIM.pack(0))
+    if strides is None:  # the layout could not be flattened in place: write the worked copy back
+        copy_(target, reshape(flat, target._shape))
+
+
+def index_put_(x, indices, values, accumulate=False):
+    setitem(x, tuple(indices), values, accumulate)
+    return x
+
+
+def index_put(x, indices, values, accumulate=False):
+    return index_put_(clone(x), indices, values, accumulate)
+
+
+def _long_index(index, op):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): index must be a tensor, got {type(index).__name__}")
+    if index._dtype.category != 1:
+        raise TypeError(f"{op}(): index must be an integer tensor, got {index._dtype.name}")
+    return index if index._dtype is dt.int64 else cast(index, dt.int64)
+
+
+def gather(x, dim, index, sparse_grad=False):
+    index = _long_index(index, "gather")
+    d = x._dim(dim, "gather")
+    if index.ndim != x.ndim:
+        raise RuntimeError(f"gather(): index {list(index.shape)} and input {list(x.shape)} must have the same "
+                           f"number of dims")
+    out = empty(index._shape, x._dtype, x._device, "gather")
+    _core.run(OP.GATHER, (x, index), (out,), _core.DIM.pack(d))
+    return out
+
+
+def _scatter_into(out, dim, index, src, op, name):
+    index = _long_index(index, name)
+    d = out._dim(dim, name)
+    if not isinstance(src, Tensor):
+        src = broadcast_to(scalar_tensor(src, out._dtype, out._device), index._shape)
+    elif src._dtype is not out._dtype:
+        src = cast(src, out._dtype)
+    _core.run(op, (index, src), (out,), _core.DIM.pack(d))
+    return out
+
+
+def scatter(x, dim, index, src=None, value=None, reduce=None):
+    return scatter_(clone(x), dim, index, src, value, reduce)
+
+
+def scatter_(x, dim, index, src=None, value=None, reduce=None):
+    src = value if src is None else src
+    if src is None:
+        raise TypeError("scatter(): give src or value")
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter(): reduce={reduce!r} is not supported (only 'add')")
+    return _scatter_into(x, dim, index, src, OP.SCATTER if reduce is None else OP.SCATTER_ADD, "scatter")
+
+
+def scatter_add(x, dim, index, src):
+    return _scatter_into(clone(x), dim, index, src, OP.SCATTER_ADD, "scatter_add")
+
+
+def scatter_add_(x, dim, index, src):
+    return _scatter_into(x, dim, index, src, OP.SCATTER_ADD, "scatter_add_")
+
+
+def _along(index, shape, d, op):
+    """A 1-d index as a view of `shape` that varies only along dim d."""
+    index = _long_index(index, op)
+    if index.ndim > 1:
+        raise IndexError(f"{op}(): index must be 1-d, got shape {list(index.shape)}")
+    index = reshape(index, (-1,))
+    strides = [0] * len(shape)
+    strides[d] = index._strides[0]
+    return index._view_as(tuple(shape), tuple(strides))
+
+
+def index_select(x, dim, index):
+    d = x._dim(dim, "index_select") if x.ndim else 0
+    src = reshape(x, (1,)) if x.ndim == 0 else x
+    n = index.numel()
+    shape = src._shape[:d] + (n,) + src._shape[d + 1:]
+    idx = _along(index, shape, d, "index_select")
+    out = empty(shape, x._dtype, x._device, "index_select")
+    _core.run(OP.GATHER, (src, idx), (out,), _core.DIM.pack(d))
+    return reshape(out, ()) if x.ndim == 0 else out
+
+
+def index_add_(x, dim, index, source, alpha=1):
+    d = x._dim(dim, "index_add")
+    if not isinstance(source, Tensor) or source.ndim != x.ndim:
+        raise RuntimeError(f"index_add(): source must be a tensor with the {x.ndim} dims of input {list(x.shape)}")
+    if index.numel() != source._shape[d]:
+        raise RuntimeError(f"index_add(): index has {index.numel()} entries but source {list(source.shape)} has "
+                           f"{source._shape[d]} along dim {d}")
+    if alpha != 1:
+        source = ew.mul(source, alpha)
+    idx = _along(index, source._shape, d, "index_add")
+    return _scatter_into(x, d, idx, source, OP.SCATTER_ADD, "index_add")
+
+
+def index_add(x, dim, index, source, alpha=1):
+    return index_add_(clone(x), dim, index, source, alpha)
+
+
+def index_fill_(x, dim, index, value):
+    d = x._dim(dim, "index_fill")
+    setitem(x, (slice(None),) * d + (_long_index(index, "index_fill"),), value)
+    return x
+
+
+def index_fill(x, dim, index, value):
+    return index_fill_(clone(x), dim, index, value)
+
+
+def index_copy_(x, dim, index, source):
+    d = x._dim(dim, "index_copy")
+    setitem(x, (slice(None),) * d + (_long_index(index, "index_copy"),), source)
+    return x
+
+
+def masked_fill(x, mask, value):
+    if not isinstance(mask, Tensor) or mask._dtype is not dt.bool_:
+        raise TypeError("masked_fill(): mask must be a bool tensor")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill(): value must be a number or a 0-d tensor, got shape {list(value.shape)}")
+        value = value.item()
+    fill = scalar_tensor(value if x._dtype.is_floating_point else int(value), x._dtype, x._device)
+    out = ew.where(mask, fill, x)
+    if out._shape != x._shape:
+        raise RuntimeError(f"masked_fill(): mask {list(mask.shape)} does not broadcast to input {list(x.shape)}")
+    return out
+
+
+def masked_fill_(x, mask, value):
+    return copy_(x, masked_fill(x, mask, value))
+
+
+def masked_select(x, mask):
+    shape = broadcast_shapes(x._shape, mask._shape, op="masked_select")
+    return getitem(broadcast_to(x, shape), broadcast_to(mask, shape))
+
+
+def masked_scatter_(x, mask, source):
+    n = int(mask.sum().item())
+    setitem(x, mask, reshape(source, (-1,))[:n])
+    return x
+
+
+def nonzero(x, as_tuple=False):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"nonzero(): expected a tensor, got {type(x).__name__}")
+    from .reduce import sum as sum_
+    count = sum_(ew.ne(x, 0) if x._dtype is not dt.bool_ else x).item() if x.numel() else 0
+    out = empty((count, x.ndim), dt.int64, x._device, "nonzero")
+    _core.run(OP.NONZERO, (x,), (out,))
+    if as_tuple:
+        if x.ndim == 0:  # torch gives one index tensor of zeros for a 0-d input
+            return (fill_(empty((count,), dt.int64, x._device), 0),)
+        return tuple(out[:, j] for j in range(x.ndim))
+    return out
+
+
+def argwhere(x):
+    return nonzero(x)
+
+
+def _sorted(x, dim, descending, stable, k, op):
+    if x.ndim == 0:
+        return clone(x), tensor(0, device=x.device)
+    d = x._dim(dim, op)
+    src = transpose(x, d, -1)
+    if not 0 <= k <= src._shape[-1]:
+        raise IndexError(f"{op}(): k = {k} out of range for dim {d} of size {src._shape[-1]}")
+    shape = src._shape[:-1] + (k,)
+    values = empty(shape, x._dtype, x._device, op)
+    indices = empty(shape, dt.int64, x._device, op)
+    attrs = _core.SORT.pack(int(bool(descending)), int(bool(stable)), k)
+    _core.run(OP.SORT, (src,), (values, indices), attrs)
+    return transpose(values, d, -1), transpose(indices, d, -1)
+
+
+def sort(x, dim=-1, descending=False, stable=False):
+    n = x._shape[x._dim(dim, "sort")] if x.ndim else 1
+    return sort_result(*_sorted(x, dim, descending, stable, n, "sort"))
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    return sort(x, dim, descending, stable).indices
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return topk_result(*_sorted(x, dim, largest, True, k, "topk"))
+
+
+def take(x, index):
+    return getitem(reshape(x, (-1,)), index)
+
+
+def take_along_dim(x, indices, dim):
+    return gather(x, dim, indices)

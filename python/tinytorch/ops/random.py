@@ -1,0 +1,200 @@
+"""Random numbers from the counter-based Philox kernels: a generator is (seed, offset), and each call takes
+numel counters, so the same seed gives the same numbers at any thread count and on any backend."""
+import time
+
+from .. import _core
+from .. import _dtype as dt
+from .._core import OP
+from .._device import to_device
+from ..tensor import Tensor, empty
+from .creation import _shape
+from .copy import cast
+
+
+class Generator:
+    def __init__(self, device="cpu"):
+        self.device = to_device(device)
+        self._seed = 67280421310721
+        self._offset = 0
+
+    def manual_seed(self, seed):
+        seed = int(seed)
+        if not -(1 << 63) <= seed < (1 << 64):
+            raise ValueError(f"manual_seed(): seed {seed} does not fit in 64 bits")
+        self._seed = seed & ((1 << 64) - 1)
+        self._offset = 0
+        return self
+
+    def seed(self):
+        self.manual_seed(time.time_ns())
+        return self._seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        from .creation import tensor
+        return tensor([self._seed >> 32, self._seed & 0xFFFFFFFF, self._offset >> 32, self._offset & 0xFFFFFFFF],
+                      dtype=dt.int64)
+
+    def set_state(self, state):
+        hi, lo, ohi, olo = (int(v) for v in state.tolist())
+        self._seed, self._offset = (hi << 32) | lo, (ohi << 32) | olo
+        return self
+
+    def _take(self, n):
+        offset = self._offset
+        self._offset += n
+        return self._seed, offset
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state):
+    default_generator.set_state(state)
+
+
+def _fill_random(out, op, a, b, generator):
+    gen = generator or default_generator
+    s, offset = gen._take(out.numel())
+    _core.run(op, (), (out,), _core.RANDOM.pack(s, offset, float(a), float(b)))
+    return out
+
+
+def _float_out(size, dtype, device, op, requires_grad):
+    dtype = dt.to_dtype(dtype) or dt.get_default_dtype()
+    if not dtype.is_floating_point:
+        raise TypeError(f"{op}(): needs a floating dtype, got {dtype.name}")
+    out = empty(_shape(size, op), dtype, to_device(device), op)
+    return out
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    out = _fill_random(_float_out(size, dtype, device, "rand", requires_grad), OP.RAND_UNIFORM, 0.0, 1.0, generator)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    out = _fill_random(_float_out(size, dtype, device, "randn", requires_grad), OP.RAND_NORMAL, 0.0, 1.0, generator)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint(): size is required")
+    if not low < high:
+        raise RuntimeError(f"randint(): random_ expects 'from' < 'to', got from={low} >= to={high}")
+    out = empty(_shape((size,), "randint"), dt.to_dtype(dtype) or dt.int64, to_device(device), "randint")
+    if out._dtype.is_floating_point:
+        tmp = _fill_random(empty(out._shape, dt.int64, out._device), OP.RAND_INT, low, high, generator)
+        return cast(tmp, out._dtype)
+    return _fill_random(out, OP.RAND_INT, low, high, generator)
+
+
+def rand_like(x, dtype=None, device=None, requires_grad=False, **_):
+    return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def randn_like(x, dtype=None, device=None, requires_grad=False, **_):
+    return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def randint_like(x, low, high=None, dtype=None, device=None, **_):
+    return randint(low, high, x.shape, dtype=dtype or x.dtype, device=device or x.device)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    from .index import argsort
+    if n < 0:
+        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
+    keys = _fill_random(empty((n,), dt.float64, to_device(device)), OP.RAND_UNIFORM, 0.0, 1.0, generator)
+    perm = argsort(keys, stable=True)
+    return perm if dtype is None or dt.to_dtype(dtype) is dt.int64 else cast(perm, dt.to_dtype(dtype))
+
+
+def bernoulli(x, p=None, generator=None):
+    """Each element 1 with probability p (a number) or with the probability held in x."""
+    from . import elementwise as ew
+    probs = x if p is None else p
+    shape = x.shape
+    u = _fill_random(empty(shape, dt.float64 if x.dtype is dt.float64 else dt.float32, x.device),
+                     OP.RAND_UNIFORM, 0.0, 1.0, generator)
+    out = ew.lt(u, probs)
+    return cast(out, x.dtype if x.dtype.is_floating_point else dt.get_default_dtype())
+
+
+def uniform_(x, a=0.0, b=1.0, generator=None):
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"uniform_(): needs a floating tensor, got {x.dtype.name}")
+    return _fill_random(x, OP.RAND_UNIFORM, a, b, generator)
+
+
+def normal_(x, mean=0.0, std=1.0, generator=None):
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"normal_(): needs a floating tensor, got {x.dtype.name}")
+    return _fill_random(x, OP.RAND_NORMAL, mean, std, generator)
+
+
+def random_(x, low=0, high=None, generator=None):
+    if high is None:
+        low, high = 0, low if low else (1 << 24 if x.dtype.is_floating_point else 1 << 31)
+    if x.dtype.is_floating_point:
+        from .copy import copy_
+        return copy_(x, randint(low, high, x.shape, generator=generator))
+    return _fill_random(x, OP.RAND_INT, low, high, generator)
+
+
+def bernoulli_(x, p=0.5, generator=None):
+    from .copy import copy_
+    return copy_(x, bernoulli(x, p, generator))
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None):
+    from . import elementwise as ew
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = ref.shape if size is None else size
+        noise = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
+        return ew.add(ew.mul(noise, std), mean)
+    return normal_(empty(_shape((size,), "normal"), dt.to_dtype(dtype) or dt.get_default_dtype(),
+                         to_device(device)), mean, std, generator)
+
+
+def multinomial(probs, num_samples, replacement=False, generator=None):
+    """Samples by inverse CDF (with replacement) or by Gumbel top-k (without)."""
+    from . import elementwise as ew
+    from .index import topk
+    from .reduce import cumsum, sum as sum_
+    p = probs if probs.ndim == 2 else probs.reshape(1, -1)
+    if replacement:
+        cdf = cumsum(p, -1)
+        cdf = ew.div(cdf, sum_(p, -1, keepdim=True))
+        u = rand(p.shape[0], num_samples, generator=generator, dtype=cdf.dtype)
+        # index of the first cdf entry above u: count of entries <= u
+        out = sum_(ew.le(cdf.unsqueeze(1), u.unsqueeze(2)), -1).clamp(max=p.shape[1] - 1)
+    else:
+        if num_samples > p.shape[1]:
+            raise RuntimeError(f"multinomial(): cannot take {num_samples} samples without replacement from "
+                               f"{p.shape[1]} categories")
+        g = ew.neg(ew.log(ew.neg(ew.log(rand(p.shape, generator=generator, dtype=dt.float64)))))
+        out = topk(ew.add(ew.log(cast(p, dt.float64)), g), num_samples, -1).indices
+    return out if probs.ndim == 2 else out.reshape(-1)

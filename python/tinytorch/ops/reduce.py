@@ -1,0 +1,250 @@
+"""Reductions over any set of dims, scans and the fused softmax family."""
+import collections
+import math
+
+from .. import _core
+from .. import _dtype as dt
+from .._core import OP
+from ..tensor import Tensor, empty
+from . import elementwise as ew
+from .copy import cast
+from .shape import reshape
+
+_HALF = (dt.float16, dt.bfloat16)
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _axes(x, dim, op):
+    if x.ndim == 0:
+        if dim is not None:
+            for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+                x._dim(d, op)  # a 0-d tensor takes dim 0 or -1
+        return ()
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(x.ndim))
+    return tuple(sorted(x._dims(dim, op)))
+
+
+def _reduce(op, x, axes, keepdim, out_dtype, name):
+    kshape = tuple(1 if d in axes else s for d, s in enumerate(x._shape))
+    out = empty(kshape, out_dtype, x._device, name)
+    mask = 0
+    for d in axes:
+        mask |= 1 << d
+    _core.run(op, (x,), (out,), _core.REDUCE.pack(mask))
+    if keepdim:
+        return out
+    return out._view_as(tuple(s for d, s in enumerate(x._shape) if d not in axes),
+                        tuple(st for d, st in enumerate(out._strides) if d not in axes))
+
+
+def _accumulating(x, dtype, name):
+    """The dtype sums and products run in: integers and bool widen to int64, halves run in float32."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): expected a tensor, got {type(x).__name__}")
+    if dtype is not None:
+        dtype = dt.to_dtype(dtype)
+        return cast(x, dtype) if dtype is not x._dtype else x, dtype
+    if not x._dtype.is_floating_point:
+        return cast(x, dt.int64), dt.int64
+    if x._dtype in _HALF:
+        return cast(x, dt.float32), x._dtype
+    return x, x._dtype
+
+
+def _finish(out, dtype):
+    return out if out._dtype is dtype else cast(out, dtype)
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
+    src, res = _accumulating(x, dtype, "sum")
+    return _finish(_reduce(OP.SUM, src, _axes(x, dim, "sum"), keepdim, src._dtype, "sum"), res)
+
+
+def prod(x, dim=None, keepdim=False, dtype=None):
+    src, res = _accumulating(x, dtype, "prod")
+    return _finish(_reduce(OP.PROD, src, _axes(x, dim, "prod"), keepdim, src._dtype, "prod"), res)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = cast(x, dt.to_dtype(dtype))
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
+                           f"got {x._dtype.name}")
+    src = cast(x, dt.float32) if x._dtype in _HALF else x
+    return _finish(_reduce(OP.MEAN, src, _axes(x, dim, "mean"), keepdim, src._dtype, "mean"), x._dtype)
+
+
+def _ordered(x):
+    return cast(x, dt.float32) if x._dtype in _HALF else x
+
+
+def _extreme(op, arg_op, name, x, dim, keepdim, other):
+    if isinstance(dim, Tensor) and other is None:
+        return (ew.maximum if op == OP.MAX else ew.minimum)(x, dim)
+    if other is not None:
+        return (ew.maximum if op == OP.MAX else ew.minimum)(x, other)
+    src = _ordered(x)
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}(): expected a non-empty tensor when no dim is given, got shape {list(x.shape)}")
+        return _finish(_reduce(op, src, _axes(x, None, name), False, src._dtype, name), x._dtype)
+    axes = _axes(x, dim, name)
+    _check_nonempty(x, axes, name)
+    values = _finish(_reduce(op, src, axes, keepdim, src._dtype, name), x._dtype)
+    indices = _reduce(arg_op, src, axes, keepdim, dt.int64, name)
+    return values_indices(values, indices)
+
+
+def _check_nonempty(x, axes, name):
+    for d in axes:
+        if x._shape[d] == 0:
+            raise IndexError(f"{name}(): cannot reduce the empty dim {d} of shape {list(x.shape)}: the op has no "
+                             f"identity")
+
+
+def max(x, dim=None, keepdim=False, other=None):  # noqa: A001
+    return _extreme(OP.MAX, OP.ARGMAX, "max", x, dim, keepdim, other)
+
+
+def min(x, dim=None, keepdim=False, other=None):  # noqa: A001
+    return _extreme(OP.MIN, OP.ARGMIN, "min", x, dim, keepdim, other)
+
+
+def amax(x, dim=(), keepdim=False):
+    axes = _axes(x, dim, "amax")
+    _check_nonempty(x, axes, "amax")
+    return _finish(_reduce(OP.MAX, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amax"), x._dtype)
+
+
+def amin(x, dim=(), keepdim=False):
+    axes = _axes(x, dim, "amin")
+    _check_nonempty(x, axes, "amin")
+    return _finish(_reduce(OP.MIN, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amin"), x._dtype)
+
+
+def _arg(op, name, x, dim, keepdim):
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}(): expected a non-empty tensor, got shape {list(x.shape)}")
+        out = _reduce(op, _ordered(x), _axes(x, None, name), False, dt.int64, name)
+        return reshape(out, (1,) * x.ndim) if keepdim else out
+    axes = _axes(x, dim, name)
+    _check_nonempty(x, axes, name)
+    return _reduce(op, _ordered(x), axes, keepdim, dt.int64, name)
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _arg(OP.ARGMAX, "argmax", x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return _arg(OP.ARGMIN, "argmin", x, dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    return _reduce(OP.ALL, x, _axes(x, dim, "all"), keepdim, dt.bool_, "all")
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    return _reduce(OP.ANY, x, _axes(x, dim, "any"), keepdim, dt.bool_, "any")
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    if isinstance(dim, bool):  # var(x, False): the old unbiased argument
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"var(): input dtype must be floating point, got {x._dtype.name}")
+    axes = _axes(x, dim, "var")
+    n = 1
+    for d in axes:
+        n *= x._shape[d]
+    centred = ew.sub(x, mean(x, axes, keepdim=True))
+    total = sum(ew.mul(centred, centred), axes, keepdim)
+    return ew.div(total, float(n - correction) if n - correction > 0 else 0.0)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return ew.sqrt(var(x, dim, unbiased, keepdim, correction))
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    if not x._dtype.is_floating_point:
+        x = cast(x, dt.get_default_dtype())
+    axes = _axes(x, dim, "logsumexp")
+    if x.numel() == 0:
+        return ew.log(sum(ew.exp(x), axes, keepdim))
+    m = amax(x, axes, keepdim=True)
+    m = ew.where(ew.isinf(m), 0.0, m)  # all -inf (or +inf) rows: keep exp finite
+    out = ew.add(ew.log(sum(ew.exp(ew.sub(x, m)), axes, keepdim=True)), m)
+    return out if keepdim else reshape(out, tuple(s for d, s in enumerate(x._shape) if d not in axes))
+
+
+def norm(x, p="fro", dim=None, keepdim=False):
+    if p in ("fro", 2, 2.0):
+        return ew.sqrt(sum(ew.mul(x, x), dim, keepdim))
+    if p in (1, 1.0):
+        return sum(ew.abs(x), dim, keepdim)
+    if p in (math.inf, float("inf")):
+        return amax(ew.abs(x), () if dim is None else dim, keepdim)
+    return ew.pow(sum(ew.pow(ew.abs(x), p), dim, keepdim), 1.0 / p)
+
+
+def _scan(op, name, x, dim, dtype):
+    src, res = _accumulating(x, dtype, name)
+    if src.ndim == 0:
+        d = 0
+        src0 = reshape(src, (1,))
+    else:
+        d = x._dim(dim, name)
+        src0 = src
+    out = empty(src0._shape, src0._dtype, x._device, name)
+    _core.run(op, (src0,), (out,), _core.DIM.pack(d))
+    out = reshape(out, x._shape) if src.ndim == 0 else out
+    return _finish(out, res)
+
+
+def cumsum(x, dim, dtype=None):
+    return _scan(OP.CUMSUM, "cumsum", x, dim, dtype)
+
+
+def cumprod(x, dim, dtype=None):
+    return _scan(OP.CUMPROD, "cumprod", x, dim, dtype)
+
+
+def _softmax(op, name, x, dim, dtype):
+    if dim is None:  # torch's legacy implicit dim
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    if dtype is not None:
+        x = cast(x, dt.to_dtype(dtype))
+    res = x._dtype if x._dtype.is_floating_point else dt.get_default_dtype()
+    src = cast(x, dt.float32 if res in _HALF else res) if x._dtype is not (dt.float32 if res in _HALF else res) else x
+    if src.ndim == 0:
+        x._dim(dim, name)
+        src = reshape(src, (1,))
+        d = 0
+    else:
+        d = x._dim(dim, name)
+    out = empty(src._shape, src._dtype, x._device, name)
+    _core.run(op, (src,), (out,), _core.DIM.pack(d))
+    return _finish(reshape(out, x._shape), res)
+
+
+def softmax(x, dim=None, dtype=None):
+    return _softmax(OP.SOFTMAX, "softmax", x, dim, dtype)
+
+
+def log_softmax(x, dim=None, dtype=None):
+    return _softmax(OP.LOG_SOFTMAX, "log_softmax", x, dim, dtype)
+

@@ -1,0 +1,436 @@
+"""Shape ops. Most are views (new strides on the same buffer); cat, flip, roll, repeat and pad copy."""
+import builtins
+
+from .. import _core
+from ..tensor import Tensor, empty
+from .copy import contiguous
+
+
+def broadcast_shapes(*shapes, op="broadcast"):
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s, ndim - len(s)):
+            if n != out[i]:
+                if out[i] != 1 and n != 1:
+                    raise RuntimeError(f"{op}(): shapes {' and '.join(str(list(x)) for x in shapes)} cannot be broadcast"
+                                       f" together (dim {i - ndim}: {out[i]} vs {n})")
+                out[i] = n if out[i] == 1 else out[i]
+    return tuple(out)
+
+
+def broadcast_to(x, shape, op="expand"):
+    """A view of x with the given shape: new leading dims and size-1 dims get stride 0."""
+    shape = tuple(shape)
+    if x._shape == shape:
+        return x
+    nd = len(shape)
+    if nd < x.ndim:
+        raise RuntimeError(f"{op}(): cannot expand shape {list(x._shape)} to {list(shape)} with fewer dims")
+    strides = [0] * nd
+    for i in range(nd):
+        j = i - (nd - x.ndim)
+        if j < 0:
+            if shape[i] < 0:
+                raise RuntimeError(f"{op}(): size -1 is not allowed in a new leading dim of {list(shape)}")
+            continue
+        size, want = x._shape[j], shape[i]
+        if want == -1 or want == size:
+            strides[i] = x._strides[j]
+        elif size == 1 and want >= 0:
+            strides[i] = 0
+        else:
+            raise RuntimeError(f"{op}(): cannot expand shape {list(x._shape)} to {list(shape)}"
+                               f" (dim {i}: {size} to {want})")
+    shape = tuple(x._shape[i - (nd - x.ndim)] if s == -1 else s for i, s in enumerate(shape))
+    return _view(x, shape, strides, "expand")
+
+
+def _view(x, shape, strides, op, offset=None):
+    return x._view_as(shape, strides, offset)
+
+
+def expand(x, *shape):
+    shape = _sizes(shape)
+    return broadcast_to(x, shape, "expand")
+
+
+def expand_as(x, other):
+    return broadcast_to(x, other.shape, "expand_as")
+
+
+def _sizes(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(s.__index__() for s in shape)
+    except AttributeError:
+        raise TypeError(f"expected integer sizes, got {shape!r}") from None
+
+
+def _infer_size(shape, numel, op, src_shape):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}(): only one dimension can be inferred, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"{op}(): invalid size {s} in shape {shape}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}(): shape {shape} is invalid for input of size {numel} (shape {list(src_shape)})")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"{op}(): shape {shape} is invalid for input of size {numel} (shape {list(src_shape)})")
+    return tuple(shape)
+
+
+def _view_strides(old_shape, old_strides, new_shape):
+    """Strides that give new_shape over the same memory, or None when the layout does not allow it."""
+    if not builtins.all(old_shape) or not builtins.all(new_shape):
+        return _core.contiguous_strides(new_shape)
+    # group old dims into contiguous chunks, then lay the new dims over each chunk
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1] if old_strides else 1
+    tensor_numel = view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = old_strides[d - 1]
+                tensor_numel = view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+def view(x, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and shape[0] is not None:
+        from .._dtype import to_dtype
+        return view_dtype(x, to_dtype(shape[0]))
+    shape = _infer_size(_sizes(shape), x.numel(), "view", x._shape)
+    strides = _view_strides(x._shape, x._strides, shape)
+    if strides is None:
+        raise RuntimeError(f"view(): view size {list(shape)} is not compatible with input shape {list(x._shape)} "
+                           f"and strides {list(x._strides)}; use .reshape(...) instead")
+    return _view(x, shape, strides, "view")
+
+
+def view_dtype(x, dtype):
+    if dtype.itemsize != x._dtype.itemsize:
+        raise RuntimeError(f"view(dtype): {x._dtype.name} and {dtype.name} differ in size")
+    from ..tensor import _make
+    return _make(x._buf, x._offset, x._shape, x._strides, dtype, x._device, x)
+
+
+def reshape(x, *shape):
+    shape = _infer_size(_sizes(shape), x.numel(), "reshape", x._shape)
+    strides = _view_strides(x._shape, x._strides, shape)
+    if strides is None:
+        return view(contiguous(x), shape)
+    return _view(x, shape, strides, "reshape")
+
+
+def view_as(x, other):
+    return view(x, other.shape)
+
+
+def reshape_as(x, other):
+    return reshape(x, other.shape)
+
+
+def permute(x, *dims):
+    dims = _sizes(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute(): got {len(dims)} dims {list(dims)} for a tensor of shape {list(x._shape)}")
+    dims = x._dims(dims, "permute")
+    return _view(x, tuple(x._shape[d] for d in dims), tuple(x._strides[d] for d in dims), "permute")
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim == 0:
+        return x
+    d0, d1 = x._dim(dim0, "transpose"), x._dim(dim1, "transpose")
+    order = list(range(x.ndim))
+    order[d0], order[d1] = d1, d0
+    return permute(x, order)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(x):
+    if x.ndim > 2:
+        raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got shape {list(x._shape)}")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def T(x):  # noqa: N802
+    return permute(x, tuple(range(x.ndim - 1, -1, -1)))
+
+
+def mT(x):  # noqa: N802
+    if x.ndim < 2:
+        raise RuntimeError(f"mT: needs at least 2 dims, got shape {list(x._shape)}")
+    return transpose(x, -2, -1)
+
+
+def movedim(x, source, destination):
+    src = x._dims(source, "movedim")
+    dst = x._dims(destination, "movedim")
+    if len(src) != len(dst):
+        raise RuntimeError("movedim(): source and destination must have the same number of dims")
+    order = [d for d in range(x.ndim) if d not in src]
+    for s, d in sorted(zip(dst, src)):
+        order.insert(s, d)
+    return permute(x, order)
+
+
+moveaxis = movedim
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        keep = [d for d in range(x.ndim) if x._shape[d] != 1]
+    else:
+        drop = {d for d in x._dims(dim, "squeeze") if x._shape[d] == 1}
+        keep = [d for d in range(x.ndim) if d not in drop]
+    return _view(x, tuple(x._shape[d] for d in keep), tuple(x._strides[d] for d in keep), "squeeze")
+
+
+def unsqueeze(x, dim):
+    d = x._dim(dim, "unsqueeze", extra=1)
+    stride = x._strides[d] * x._shape[d] if d < x.ndim else 1
+    return _view(x, x._shape[:d] + (1,) + x._shape[d:], x._strides[:d] + (stride,) + x._strides[d:], "unsqueeze")
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = x._dim(start_dim, "flatten"), x._dim(end_dim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten(): start_dim {start_dim} comes after end_dim {end_dim}")
+    n = 1
+    for d in range(s, e + 1):
+        n *= x._shape[d]
+    return reshape(x, x._shape[:s] + (n,) + x._shape[e + 1:])
+
+
+def unflatten(x, dim, sizes):
+    d = x._dim(dim, "unflatten")
+    sizes = _infer_size(_sizes(sizes), x._shape[d], "unflatten", x._shape)
+    return reshape(x, x._shape[:d] + sizes + x._shape[d + 1:])
+
+
+def narrow(x, dim, start, length):
+    d = x._dim(dim, "narrow")
+    size = x._shape[d]
+    start = start.__index__()
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow(): start {start} and length {length} out of range for dim {d} of size {size}")
+    shape = x._shape[:d] + (length,) + x._shape[d + 1:]
+    return _view(x, shape, x._strides, "narrow", x._offset + start * x._strides[d])
+
+
+def split(x, split_size_or_sections, dim=0):
+    d = x._dim(dim, "split")
+    size = x._shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split(): split size must be positive, got {step}")
+        sections = [min(step, size - i) for i in range(0, size, step)] if size else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != size:
+            raise RuntimeError(f"split(): sections {sections} do not sum to the size {size} of dim {d}")
+    out, start = [], 0
+    for n in sections:
+        out.append(narrow(x, d, start, n))
+        start += n
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
+    size = x._shape[x._dim(dim, "chunk")]
+    step = max(1, -(-size // chunks))
+    return split(x, step, dim)
+
+
+def unbind(x, dim=0):
+    d = x._dim(dim, "unbind")
+    return tuple(select(x, d, i) for i in range(x._shape[d]))
+
+
+def select(x, dim, index):
+    d = x._dim(dim, "select")
+    size = x._shape[d]
+    i = index.__index__()
+    if not -size <= i < size:
+        raise IndexError(f"select(): index {i} is out of bounds for dim {d} with size {size}")
+    i %= size
+    return _view(x, x._shape[:d] + x._shape[d + 1:], x._strides[:d] + x._strides[d + 1:], "select",
+                 x._offset + i * x._strides[d])
+
+
+def cat(tensors, dim=0, out=None):
+    from .copy import copy_
+    from .._dtype import promote
+    tensors = [t for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat(): expected tensors, got {type(t).__name__}")
+    # torch skips legacy empty 1-d tensors of shape (0,)
+    parts = [t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)] or tensors[:1]
+    ref = parts[0]
+    if ref.ndim == 0:
+        raise RuntimeError("cat(): zero-dimensional tensors cannot be concatenated")
+    d = ref._dim(dim, "cat")
+    dtype = ref.dtype
+    for t in parts[1:]:
+        dtype = promote(dtype, t.dtype)
+        if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t._shape, ref._shape)) if i != d):
+            raise RuntimeError(f"cat(): tensors must match except in dim {d}: got {list(ref._shape)} and "
+                               f"{list(t._shape)}")
+    shape = list(ref._shape)
+    shape[d] = sum(t._shape[d] for t in parts)
+    result = out if out is not None else empty(shape, dtype, ref.device, "cat")
+    start = 0
+    for t in parts:
+        copy_(narrow(result, d, start, t._shape[d]), t)
+        start += t._shape[d]
+    return result
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack(): expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t._shape != tensors[0]._shape:
+            raise RuntimeError(f"stack(): all tensors must have one shape, got {list(tensors[0]._shape)} and "
+                               f"{list(t._shape)}")
+    d = tensors[0]._dim(dim, "stack", extra=1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def flip(x, dims):
+    dims = x._dims(dims, "flip")
+    if not dims or x.numel() == 0:
+        return x.clone()
+    offset = x._offset
+    strides = list(x._strides)
+    for d in dims:
+        offset += (x._shape[d] - 1) * strides[d]
+        strides[d] = -strides[d]
+    return _view(x, x._shape, tuple(strides), "flip", offset).clone()
+
+
+def roll(x, shifts, dims=None):
+    if dims is None:
+        return reshape(roll(flatten(x), shifts, 0), x._shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll(): shifts {shifts} and dims {dims} must have one length")
+    out = x
+    for s, d in zip(shifts, dims):
+        d = x._dim(d, "roll")
+        n = x._shape[d]
+        if n == 0:
+            continue
+        s %= n
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out if out is not x else x.clone()
+
+
+def repeat(x, *sizes):
+    sizes = _sizes(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat(): {len(sizes)} repeat sizes for a tensor of shape {list(x._shape)}; "
+                           f"give at least {x.ndim}")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"repeat(): negative repeat size in {list(sizes)}")
+    src = reshape(x, (1,) * (len(sizes) - x.ndim) + x._shape)
+    # [r0, s0, r1, s1, ...] broadcast view, then materialised
+    expanded_shape, view_shape = [], []
+    for r, s in zip(sizes, src._shape):
+        expanded_shape += [r, s]
+        view_shape += [1, s]
+    tiled = expand(reshape(src, view_shape), expanded_shape)
+    return reshape(contiguous(tiled), tuple(r * s for r, s in zip(sizes, src._shape)))
+
+
+def tile(x, dims):
+    dims = tuple(dims)
+    if len(dims) < x.ndim:
+        dims = (1,) * (x.ndim - len(dims)) + dims
+    return repeat(x, dims)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    from .copy import copy_, fill_
+    if mode != "constant":
+        raise NotImplementedError(f"pad(): mode {mode!r} is not supported yet (only 'constant')")
+    pad = list(pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"pad(): padding {pad} must have an even length of at most {2 * x.ndim} "
+                           f"for shape {list(x._shape)}")
+    shape = list(x._shape)
+    src = x
+    for i in range(len(pad) // 2):
+        d = x.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if shape[d] + lo + hi < 0:
+            raise RuntimeError(f"pad(): padding {pad} leaves a negative size in dim {d} of {list(x._shape)}")
+        # negative padding crops the input
+        if lo < 0:
+            src = narrow(src, d, -lo, src._shape[d] + lo)
+        if hi < 0:
+            src = narrow(src, d, 0, src._shape[d] + hi)
+        shape[d] += lo + hi
+    out = fill_(empty(shape, x.dtype, x.device, "pad"), value)
+    inner = out
+    for i in range(len(pad) // 2):
+        d = x.ndim - 1 - i
+        inner = narrow(inner, d, max(pad[2 * i], 0), src._shape[d])
+    copy_(inner, src)
+    return out
+
+
+def tril(x, diagonal=0):
+    return _triangle(x, diagonal, lower=True)
+
+
+def triu(x, diagonal=0):
+    return _triangle(x, diagonal, lower=False)
+
+
+def _triangle(x, k, lower):
+    if x.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}(): needs at least 2 dims, got shape {list(x._shape)}")
+    from .creation import arange
+    from .elementwise import where
+    from . import elementwise as ew
+    n, m = x._shape[-2:]
+    rows = reshape(arange(n, device=x.device), (n, 1))
+    cols = reshape(arange(m, device=x.device), (1, m))
+    diff = ew.sub(cols, rows)
+    keep = ew.le(diff, k) if lower else ew.ge(diff, k)
+    return where(keep, x, 0)

@@ -1,0 +1,321 @@
+"""Tensor: a strided view of a device buffer. The ops live in tinytorch.ops; here are the fields, the views
+that only rearrange strides, conversions, and the Python protocol."""
+import builtins
+
+import numpy as np
+
+from . import _core
+from . import _dtype as dt
+from ._device import CPU, device, to_device
+
+
+def _make(buf, offset, shape, strides, dtype, dev, base=None):
+    t = Tensor.__new__(Tensor)
+    t._buf = buf
+    t._offset = offset
+    t._shape = shape
+    t._strides = strides
+    t._dtype = dtype
+    t._device = dev
+    t._base = base
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    return t
+
+
+def empty(shape, dtype, dev, op="empty"):
+    """A new contiguous tensor; the one allocation point for op outputs."""
+    shape = tuple(shape)
+    numel = _core.check_shape(shape, op)
+    buf = _core.new_buffer(numel * dtype.itemsize, dev)
+    return _make(buf, 0, shape, _core.contiguous_strides(shape), dtype, dev)
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with numel()."""
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self):
+        return f"tinytorch.Size({list(self)})"
+
+
+class Tensor:
+    __slots__ = ("_buf", "_offset", "_shape", "_strides", "_dtype", "_device", "_base",
+                 "requires_grad", "grad", "grad_fn", "__weakref__")
+    training = False  # tinygrad's switch: training behaviour (dropout, batch norm)
+
+    def __init__(self, data=None, *more, dtype=None, device=None, requires_grad=False):
+        from .ops.creation import from_data
+        if more or data is None:  # Tensor(2, 3): an uninitialised float tensor of that shape, as torch.Tensor
+            shape = (() if data is None else (data,)) + more
+            if not builtins.all(isinstance(s, (int, np.integer)) for s in shape):
+                raise TypeError(f"Tensor(): expected data or integer sizes, got {shape!r}")
+            src = empty(tuple(builtins.int(s) for s in shape), dt.to_dtype(dtype) or dt.get_default_dtype(),
+                        to_device(device), "Tensor")
+        else:
+            src = from_data(data, dtype=dtype, device=device, op="Tensor")
+        for name in Tensor.__slots__[:7]:
+            object.__setattr__(self, name, getattr(src, name))
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+
+    # ---- metadata
+    @property
+    def shape(self):
+        return Size(self._shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._shape)
+        return self._shape[self._dim(dim, "size")]
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def dim(self):
+        return len(self._shape)
+
+    ndimension = dim
+
+    def numel(self):
+        n = 1
+        for s in self._shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def stride(self, dim=None):
+        if dim is None:
+            return self._strides
+        return self._strides[self._dim(dim, "stride")]
+
+    def storage_offset(self):
+        return self._offset
+
+    def data_ptr(self):
+        return self._buf.address + self._offset * self._dtype.itemsize
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_contiguous(self, memory_format=None):
+        expected = 1
+        for s, st in zip(reversed(self._shape), reversed(self._strides)):
+            if s != 1 and st != expected:
+                return False
+            expected *= s
+        return True
+
+    def _dim(self, dim, op, extra=0):
+        """A dim normalised to [0, ndim + extra), or an IndexError naming the op and the shape."""
+        n = len(self._shape) + extra
+        try:
+            d = dim.__index__()
+        except AttributeError:
+            raise TypeError(f"{op}(): dim must be an integer, got {type(dim).__name__}") from None
+        lo, hi = (-n, n - 1) if n else (-1, 0)
+        if not lo <= d <= hi:
+            raise IndexError(f"{op}(): dim {d} out of range [{lo}, {hi}] for a tensor of shape {list(self._shape)}")
+        return d + n if d < 0 else d
+
+    def _dims(self, dims, op):
+        if isinstance(dims, (int, np.integer)):
+            dims = (dims,)
+        out = tuple(self._dim(d, op) for d in dims)
+        if len(set(out)) != len(out):
+            raise RuntimeError(f"{op}(): dim {list(dims)} appears more than once")
+        return out
+
+    def _view_as(self, shape, strides, offset=None):
+        return _make(self._buf, self._offset if offset is None else offset, tuple(shape), tuple(strides),
+                     self._dtype, self._device, self._base if self._base is not None else self)
+
+    # ---- conversion to Python and NumPy
+    def numpy(self, force=False):
+        """A NumPy array sharing this tensor's memory (CPU tensors); a copy for other devices."""
+        if self._dtype is dt.bfloat16:
+            raise TypeError("numpy(): NumPy has no bfloat16; call .float() first")
+        if self._device is not CPU and self._device.type != "cpu":
+            return self.to("cpu").numpy()
+        return _numpy_view(self)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"item(): a tensor with {self.numel()} elements cannot be converted to a Python scalar")
+        return self.reshape(()).numpy().item()
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"bool(): the truth value of a tensor with {self.numel()} elements is ambiguous")
+        return builtins.bool(self.item())
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __index__(self):
+        if self._dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __len__(self):
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __iter__(self):
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from ._format import format_tensor
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if not self._shape:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self.numpy().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU; CUDA tensors export through NumPy after a copy
+
+    def __reduce__(self):
+        from .ops.creation import tensor as make
+        return (make, (self.numpy().copy(),))
+
+    # ---- devices and dtypes
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=True forces a new tensor."""
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (device, str)) and not (isinstance(a, str) and a.replace("torch.", "") in dt._BY_NAME):
+                dev = a
+            else:
+                dtype = a
+        out = self
+        if dev is not None:
+            dev = to_device(dev)
+            if dev != out._device:
+                from .ops.creation import transfer
+                out = transfer(out, dev)
+        if dtype is not None:
+            dtype = dt.to_dtype(dtype)
+            if dtype is not out._dtype:
+                from .ops.copy import cast
+                out = cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "tinytorch." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                                   "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor",
+                                   "float16": "HalfTensor", "bfloat16": "BFloat16Tensor"}[self._dtype.name]
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(dt.float32)
+
+    def double(self):
+        return self.to(dt.float64)
+
+    def half(self):
+        return self.to(dt.float16)
+
+    def bfloat16(self):
+        return self.to(dt.bfloat16)
+
+    def int(self):
+        return self.to(dt.int32)
+
+    def long(self):
+        return self.to(dt.int64)
+
+    def bool(self):
+        return self.to(dt.bool_)
+
+    def byte(self):
+        return self.to(dt.uint8)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+
+class _Holder:
+    __slots__ = ("__array_interface__", "buf")
+
+
+def _numpy_view(t):
+    """A NumPy array over the tensor's memory; the holder keeps the buffer alive as the array's base."""
+    h = _Holder()
+    item = t._dtype.itemsize
+    h.buf = t._buf
+    h.__array_interface__ = {
+        "data": (t._buf.address + t._offset * item if t.numel() else t._buf.address or 1, False),
+        "shape": t._shape,
+        "strides": tuple(s * item for s in t._strides),
+        "typestr": t._dtype.np.str,
+        "version": 3,
+    }
+    return np.asarray(h)
