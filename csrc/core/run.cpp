@@ -12,7 +12,7 @@ enum Family {
   TT_FAMILY(COPY) TT_FAMILY(FILL) TT_FAMILY(ARANGE) TT_FAMILY(UNARY) TT_FAMILY(UNARY_FLOAT) TT_FAMILY(PREDICATE)
   TT_FAMILY(BINARY) TT_FAMILY(COMPARE) TT_FAMILY(WHERE) TT_FAMILY(REDUCE) TT_FAMILY(REDUCE_ARG)
   TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
-  TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM)
+  TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM) TT_FAMILY(OPTIM) TT_FAMILY(CROSS_ENTROPY)
 #undef TT_FAMILY
 };
 
@@ -32,7 +32,14 @@ static_assert(sizeof kOps / sizeof kOps[0] == TT_OP_COUNT, "tt_ops.def must numb
 #include "tinytorch/tt_ops.def"
 #undef TT_OP
 
-size_t attrs_size_of(Family f) {
+size_t attrs_size_of(Family f, int32_t op) {
+  switch (op) {
+    case TT_OP_SGD_STEP: return sizeof(tt_sgd_attrs);
+    case TT_OP_ADAM_STEP: return sizeof(tt_adam_attrs);
+    case TT_OP_RMSPROP_STEP: return sizeof(tt_rmsprop_attrs);
+    case TT_OP_ADAGRAD_STEP: return sizeof(tt_adagrad_attrs);
+    default: break;
+  }
   switch (f) {
     case F_FILL: return sizeof(tt_fill_attrs);
     case F_ARANGE: return sizeof(tt_arange_attrs);
@@ -40,6 +47,7 @@ size_t attrs_size_of(Family f) {
     case F_SCAN: case F_GATHER: case F_SCATTER: return sizeof(tt_dim_attrs);
     case F_SORT: return sizeof(tt_sort_attrs);
     case F_RANDOM: return sizeof(tt_random_attrs);
+    case F_CROSS_ENTROPY: return sizeof(tt_cross_entropy_attrs);
     default: return 0;
   }
 }
@@ -225,6 +233,34 @@ tt_status check_family(const char* name, Family family, const Call& c) {
         return fail(TT_ERR_INVALID_ARGUMENT, "%s: range [%g, %g) is reversed", name, a.a, a.b);
       return TT_OK;
     }
+    case F_OPTIM:
+      for (int i = 0; i < c.n_out; ++i) {
+        if (!same_shape(in[0], c.out[i]))
+          return shape_mismatch(name, in[0], c.out[i], "the gradient and every state must have one shape");
+        if (c.out[i].dtype != in[0].dtype) return dtype_mismatch(name, in[0], c.out[i]);
+      }
+      if (in[0].dtype != TT_FLOAT32 && in[0].dtype != TT_FLOAT64)
+        return fail(TT_ERR_DTYPE, "%s: takes float32 or float64, not %s", name, tt_dtype_name(in[0].dtype));
+      return TT_OK;
+    case F_CROSS_ENTROPY: {
+      const tt_view &logits = in[0], &target = in[1];
+      if (logits.ndim != 2 || target.ndim != 1 || target.shape[0] != logits.shape[0])
+        return fail(TT_ERR_SHAPE, "%s: expects logits [N, C] and target [N], got %s and %s", name, TT_SHAPE(logits),
+                    TT_SHAPE(target));
+      if (tt_status s = want_dtype(name, target, TT_INT64, "the target")) return s;
+      if (logits.dtype != TT_FLOAT32 && logits.dtype != TT_FLOAT64)
+        return fail(TT_ERR_DTYPE, "%s: takes float32 or float64 logits, not %s", name, tt_dtype_name(logits.dtype));
+      if (out.dtype != logits.dtype) return dtype_mismatch(name, logits, out);
+      if (c.op == TT_OP_CROSS_ENTROPY) {
+        if (out.ndim != 1 || out.shape[0] != logits.shape[0])
+          return fail(TT_ERR_SHAPE, "%s: output must be [%lld], got %s", name, (long long)logits.shape[0], TT_SHAPE(out));
+        return TT_OK;
+      }
+      if (!same_shape(out, logits)) return shape_mismatch(name, logits, out, "the gradient has the logits' shape");
+      if (!same_shape(in[2], target)) return shape_mismatch(name, target, in[2], "the row gradients are [N]");
+      if (in[2].dtype != logits.dtype) return dtype_mismatch(name, logits, in[2]);
+      return TT_OK;
+    }
   }
   return fail(TT_ERR_INTERNAL, "%s: unknown op family", name);
 }
@@ -246,7 +282,7 @@ extern "C" tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs,
                 info.n_out, n_inputs, n_outputs);
   if ((n_inputs && !inputs) || !outputs)
     return fail(TT_ERR_INVALID_ARGUMENT, "%s: null inputs or outputs array", name);
-  size_t want = attrs_size_of(info.family);
+  size_t want = attrs_size_of(info.family, op);
   if (want && (!attrs || attrs_size < want))
     return fail(TT_ERR_INVALID_ARGUMENT, "%s: needs an attrs struct of %zu bytes, got %zu", name, want,
                 attrs ? attrs_size : 0);

@@ -100,95 +100,96 @@ void convert_row(char* dst, int64_t ds, const char* src, int64_t ss, int64_t n) 
   }
 }
 
-// ---- contiguous float32 <-> float16/bfloat16/float64, eight lanes at a time with GCC vector extensions.
-// They give the same bits as the scalar helpers of core/internal.h (checked exhaustively for 16-bit inputs).
-typedef uint32_t u32x8 __attribute__((vector_size(32)));
-typedef uint16_t u16x8 __attribute__((vector_size(16)));
-typedef float f32x8 __attribute__((vector_size(32)));
-typedef double f64x8 __attribute__((vector_size(64)));
+// ---- contiguous float32 <-> float16/bfloat16/float64, four lanes at a time with GCC vector extensions (16-byte
+// vectors: SSE2 and NEON have them everywhere). They give the same bits as the scalar helpers of core/internal.h
+// (checked exhaustively for 16-bit inputs). A cast between vector types of one width reinterprets the bits.
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+typedef uint16_t u16x4 __attribute__((vector_size(8)));
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef double f64x4 __attribute__((vector_size(32)));
 
-// Each converts eight contiguous elements, pointer to pointer, so that no vector wider than 16 bytes crosses a
-// call. A cast between vector types of one width reinterprets the bits.
-inline void half_from_float8(f16* dst, const float* src) {
-  u32x8 x;
+// Lane-wise `mask ? a : b` for a comparison mask, in plain bit operations (GCC's `?:` on vectors may go per lane).
+inline u32x4 select(u32x4 mask, u32x4 a, u32x4 b) { return (a & mask) | (b & ~mask); }
+#define TT_MASK(cond) ((u32x4)(cond))
+
+inline void half_from_float4(f16* dst, const float* src) {
+  u32x4 x;
   std::memcpy(&x, src, sizeof x);
-  u32x8 sign = (x >> 16) & 0x8000, a = x & 0x7fffffff;
+  u32x4 sign = (x >> 16) & 0x8000, a = x & 0x7fffffff;
   // normal halves: rebias the exponent, round the 13 dropped bits to nearest even (a carry may bump the exponent)
-  u32x8 normal = (a - 0x38000000u + 0xfffu + ((a >> 13) & 1)) >> 13;
+  u32x4 normal = (a - 0x38000000u + 0xfffu + ((a >> 13) & 1)) >> 13;
   // subnormal halves: adding 0.5f leaves the value in units of 2^-24 in the low mantissa bits, rounded by the FPU
-  u32x8 sub = (u32x8)((f32x8)a + 0.5f) - 0x3f000000u;
-  u32x8 nan = 0x7e00u | ((a >> 13) & 0x3ff);
-  u32x8 inf = a - a + 0x7c00u;
-  u32x8 h = a < 0x38800000u ? sub : normal;
-  h = a >= 0x477ff000u ? inf : h;  // overflows to infinity
-  h = a > 0x7f800000u ? nan : h;
-  u16x8 out = __builtin_convertvector(h | sign, u16x8);
+  u32x4 sub = (u32x4)((f32x4)a + 0.5f) - 0x3f000000u;
+  u32x4 h = select(TT_MASK(a < 0x38800000u), sub, normal);
+  h = select(TT_MASK(a >= 0x477ff000u), a - a + 0x7c00u, h);  // overflows to infinity
+  h = select(TT_MASK(a > 0x7f800000u), 0x7e00u | ((a >> 13) & 0x3ff), h);  // NaN: quiet, payload kept
+  u16x4 out = __builtin_convertvector(h | sign, u16x4);
   std::memcpy(dst, &out, sizeof out);
 }
 
-inline void float_from_half8(float* dst, const f16* src) {
-  u16x8 h16;
+inline void float_from_half4(float* dst, const f16* src) {
+  u16x4 h16;
   std::memcpy(&h16, src, sizeof h16);
-  u32x8 h = __builtin_convertvector(h16, u32x8);
-  u32x8 o = ((h & 0x7fff) << 13) + 0x38000000u;  // rebias 15 -> 127
-  u32x8 e = h & 0x7c00;
-  o = e == 0x7c00 ? o + 0x38000000u : o;  // infinity, NaN: exponent all ones
+  u32x4 h = __builtin_convertvector(h16, u32x4);
+  u32x4 o = ((h & 0x7fff) << 13) + 0x38000000u;  // rebias 15 -> 127
+  u32x4 e = h & 0x7c00;
+  o = select(TT_MASK(e == 0x7c00), o + 0x38000000u, o);  // infinity, NaN: exponent all ones
   // zero, subnormal: exponent set to 2^-14, then 2^-14 taken away in float arithmetic (exact)
-  u32x8 sub = (u32x8)((f32x8)(o + 0x00800000u) - 6.103515625e-05f);
-  o = e == 0 ? sub : o;
+  o = select(TT_MASK(e == 0), (u32x4)((f32x4)(o + 0x00800000u) - 6.103515625e-05f), o);
   o |= (h & 0x8000) << 16;
   std::memcpy(dst, &o, sizeof o);
 }
 
-inline void bf16_from_float8(bf16* dst, const float* src) {
-  u32x8 x;
+inline void bf16_from_float4(bf16* dst, const float* src) {
+  u32x4 x;
   std::memcpy(&x, src, sizeof x);
-  u32x8 rounded = (x + 0x7fffu + ((x >> 16) & 1)) >> 16;
-  u32x8 h = (x & 0x7fffffff) > 0x7f800000u ? (x >> 16) | 0x40 : rounded;  // NaN stays a (quiet) NaN
-  u16x8 out = __builtin_convertvector(h, u16x8);
+  u32x4 rounded = (x + 0x7fffu + ((x >> 16) & 1)) >> 16;
+  u32x4 h = select(TT_MASK((x & 0x7fffffff) > 0x7f800000u), (x >> 16) | 0x40, rounded);  // NaN stays a quiet NaN
+  u16x4 out = __builtin_convertvector(h, u16x4);
   std::memcpy(dst, &out, sizeof out);
 }
+#undef TT_MASK
 
-inline void float_from_bf16_8(float* dst, const bf16* src) {
-  u16x8 h;
+inline void float_from_bf16_4(float* dst, const bf16* src) {
+  u16x4 h;
   std::memcpy(&h, src, sizeof h);
-  u32x8 o = __builtin_convertvector(h, u32x8) << 16;
+  u32x4 o = __builtin_convertvector(h, u32x4) << 16;
   std::memcpy(dst, &o, sizeof o);
 }
 
-inline void double_from_float8(double* dst, const float* src) {
-  f32x8 x;
+inline void double_from_float4(double* dst, const float* src) {
+  f32x4 x;
   std::memcpy(&x, src, sizeof x);
-  f64x8 o = __builtin_convertvector(x, f64x8);
+  f64x4 o = __builtin_convertvector(x, f64x4);
   std::memcpy(dst, &o, sizeof o);
 }
 
-inline void float_from_double8(float* dst, const double* src) {
-  f64x8 x;
+inline void float_from_double4(float* dst, const double* src) {
+  f64x4 x;
   std::memcpy(&x, src, sizeof x);
-  f32x8 o = __builtin_convertvector(x, f32x8);
+  f32x4 o = __builtin_convertvector(x, f32x4);
   std::memcpy(dst, &o, sizeof o);
 }
 
 // The row of a pair with a vector routine: that routine when both operands are contiguous.
-template <class S, class D, void (*Fn8)(D*, const S*)>
+template <class S, class D, void (*Fn4)(D*, const S*)>
 void vector_row(char* dst, int64_t ds, const char* src, int64_t ss, int64_t n) {
   if (ds != int64_t(sizeof(D)) || ss != int64_t(sizeof(S))) return convert_row<S, D>(dst, ds, src, ss, n);
   D* d = reinterpret_cast<D*>(dst);
   const S* s = reinterpret_cast<const S*>(src);
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) Fn8(d + i, s + i);
+  for (; i + 4 <= n; i += 4) Fn4(d + i, s + i);
   for (; i < n; ++i) d[i] = convert<D>(s[i]);
 }
 
 template <class S, class D>
 RowFn pick_row() {
-  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, f16>) return vector_row<S, D, half_from_float8>;
-  if constexpr (std::is_same_v<S, f16> && std::is_same_v<D, float>) return vector_row<S, D, float_from_half8>;
-  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, bf16>) return vector_row<S, D, bf16_from_float8>;
-  if constexpr (std::is_same_v<S, bf16> && std::is_same_v<D, float>) return vector_row<S, D, float_from_bf16_8>;
-  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, double>) return vector_row<S, D, double_from_float8>;
-  if constexpr (std::is_same_v<S, double> && std::is_same_v<D, float>) return vector_row<S, D, float_from_double8>;
+  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, f16>) return vector_row<S, D, half_from_float4>;
+  if constexpr (std::is_same_v<S, f16> && std::is_same_v<D, float>) return vector_row<S, D, float_from_half4>;
+  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, bf16>) return vector_row<S, D, bf16_from_float4>;
+  if constexpr (std::is_same_v<S, bf16> && std::is_same_v<D, float>) return vector_row<S, D, float_from_bf16_4>;
+  if constexpr (std::is_same_v<S, float> && std::is_same_v<D, double>) return vector_row<S, D, double_from_float4>;
+  if constexpr (std::is_same_v<S, double> && std::is_same_v<D, float>) return vector_row<S, D, float_from_double4>;
   return convert_row<S, D>;
 }
 

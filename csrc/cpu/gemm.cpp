@@ -28,6 +28,7 @@ constexpr int kVecBytes = 16, kMR = 8;  // 16 + 3 of 32 NEON registers
 constexpr int kVecBytes = 16, kMR = 6;  // SSE2, the x86-64 baseline (other targets lower it to scalars)
 #endif
 constexpr int kNV = 2;  // vectors per micro-tile row
+static int kDirectPanels = getenv("DP") ? atoi(getenv("DP")) : 4;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -70,21 +71,24 @@ struct Gemm {
   // (MC x KC) stays in L2; NC bounds the packed block of b.
   static constexpr int64_t KC = 256, MC = (256 * 4 / int64_t(sizeof(T))) / MR * MR, NC = 2048;
 
-  // out tile (mr x nr at c) = a panel (MR x kc) @ b panel (kc x NR), or += when !first (a later block of k).
-  static void kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c, int64_t cm,
-                     int64_t cn, int mr, int nr, bool first) {
+  // out tile (mr x nr at c) = a (MR x kc) @ b panel (kc x NR), or += when !first (a later block of k).
+  // a is a packed panel (kPacked: element (i, k) at a[k * MR + i]) or read in place with strides (ars, acs).
+  template <bool kPacked>
+  static void kernel(int64_t kc, const T* __restrict a, int64_t ars, int64_t acs, const T* __restrict b,
+                     T* __restrict c, int64_t cm, int64_t cn, int mr, int nr, bool first) {
+    const int64_t rs = kPacked ? 1 : ars, cs = kPacked ? MR : acs;
     V acc[MR][kNV];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; ++j) acc[i][j] = V{};
-    for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+    for (int64_t k = 0; k < kc; ++k, a += cs, b += NR) {
       V bv[kNV];
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; ++j) bv[j] = *reinterpret_cast<const V*>(b + j * VL);
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
-        T ai = a[i];
+        T ai = a[i * rs];
 #pragma GCC unroll 4
         for (int j = 0; j < kNV; ++j) acc[i][j] += ai * bv[j];
       }
@@ -148,15 +152,88 @@ struct Gemm {
     }
   }
 
-  // out[ic.., jc..] for the packed block of a (mc x kc) and panels [p0, p1) of the packed block of b.
-  static void macro(const Mat<T>& m, const T* ap, const T* bp, int64_t ic, int64_t jc, int64_t mc, int64_t nc,
-                    int64_t kc, int64_t p0, int64_t p1, bool first) {
+  // Whether the micro-kernel reads a in place rather than from packed panels: when few panels of b reuse each
+  // block of a (tall-skinny products), packing a costs more than it saves. Rows of a must then be contiguous
+  // in k or in m so that the kernel's loads stream.
+  static bool direct_a(const Mat<T>& m) { return ceil_div(m.N, NR) <= kDirectPanels && (m.ak == 1 || m.am == 1); }
+
+  // k is cut into equal blocks of at most KC: no thin last block, and the cut depends on K alone.
+  static int64_t k_block(int64_t K) { return ceil_div(K, ceil_div(K, KC)); }
+
+  // out[ic.., jc..] for rows [ic, ic + mc) of a over k block [pc, pc + kc) and panels [p0, p1) of the packed
+  // block of b. ap holds those rows packed, or, when direct, is scratch for the last rows short of MR.
+  static void macro(const Mat<T>& m, T* ap, bool direct, const T* bp, int64_t ic, int64_t jc, int64_t pc,
+                    int64_t mc, int64_t nc, int64_t kc, int64_t p0, int64_t p1) {
+    const T* a = m.a + ic * m.am + pc * m.ak;
+    int64_t in_place = direct ? mc / MR * MR : 0;
+    if (direct && in_place < mc) pack_a(a + in_place * m.am, m.am, m.ak, mc - in_place, kc, ap);
     for (int64_t p = p0; p < p1; ++p) {
       int nr = int(min64(NR, nc - p * NR));
       const T* b = bp + p * kc * NR;
       T* c = m.c + ic * m.cm + (jc + p * NR) * m.cn;
-      for (int64_t q = 0; q < mc; q += MR)
-        kernel(kc, ap + q * kc, b, c + q * m.cm, m.cm, m.cn, int(min64(MR, mc - q)), nr, first);
+      for (int64_t q = 0; q < mc; q += MR) {
+        int mr = int(min64(MR, mc - q));
+        if (q < in_place)
+          kernel<false>(kc, a + q * m.am, m.am, m.ak, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
+        else
+          kernel<true>(kc, ap + (q - in_place) * kc, 0, 0, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
+      }
+    }
+  }
+
+  // A product with one row (M == 1) or one column (N == 1) of out is y[j] = sum_k x[k] * w[k, j]: each element
+  // of w is used once, so nothing is worth packing and the loops stream w instead.
+  struct Gemv {
+    const T* x;
+    const T* w;
+    T* y;
+    int64_t xs, wk, wj, ys, K, J;
+  };
+  // False when w is contiguous neither along j (axpy form) nor, with x, along k (dot form).
+  static bool as_gemv(const Mat<T>& m, Gemv* g) {
+    if (m.M == 1)
+      *g = Gemv{m.a, m.b, m.c, m.ak, m.bk, m.bn, m.cn, m.K, m.N};
+    else if (m.N == 1)
+      *g = Gemv{m.b, m.a, m.c, m.bk, m.ak, m.am, m.cm, m.K, m.M};
+    else
+      return false;
+    return g->wj == 1 || (g->wk == 1 && g->xs == 1);
+  }
+  static void gemv(const Gemv& g, int64_t j0, int64_t j1) {
+    constexpr int U = 4;  // independent accumulators, to hide the latency of the FMA chains
+    if (g.wj == 1) {
+      int64_t j = j0;
+      for (; j + U * VL <= j1; j += U * VL) {
+        V acc[U] = {};
+        for (int64_t k = 0; k < g.K; ++k) {
+          const VU* row = reinterpret_cast<const VU*>(g.w + k * g.wk + j);
+          T xk = g.x[k * g.xs];
+#pragma GCC unroll 4
+          for (int u = 0; u < U; ++u) acc[u] += xk * row[u];
+        }
+        for (int u = 0; u < U; ++u)
+          for (int l = 0; l < VL; ++l) g.y[(j + u * VL + l) * g.ys] = acc[u][l];
+      }
+      for (; j < j1; ++j) {
+        T sum = 0;
+        for (int64_t k = 0; k < g.K; ++k) sum += g.x[k * g.xs] * g.w[k * g.wk + j];
+        g.y[j * g.ys] = sum;
+      }
+      return;
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      const T* w = g.w + j * g.wj;
+      V acc[U] = {};
+      int64_t k = 0;
+      for (; k + U * VL <= g.K; k += U * VL)
+#pragma GCC unroll 4
+        for (int u = 0; u < U; ++u)
+          acc[u] += *reinterpret_cast<const VU*>(g.x + k + u * VL) * *reinterpret_cast<const VU*>(w + k + u * VL);
+      V v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      T sum = 0;
+      for (int l = 0; l < VL; ++l) sum += v[l];
+      for (; k < g.K; ++k) sum += g.x[k] * w[k];
+      g.y[j * g.ys] = sum;
     }
   }
 
@@ -168,19 +245,20 @@ struct Gemm {
   // One matrix on the calling thread alone. Returns false when scratch memory cannot be had.
   static bool serial(const Mat<T>& m) {
     if (m.K == 0) return zero(m), true;
-    int64_t mc_max = min64(MC, ceil_div(m.M, MR) * MR), nc_max = min64(NC, ceil_div(m.N, NR) * NR);
-    T* ap = t_pack_a.get<T>(mc_max * KC);
-    T* bp = t_pack_b.get<T>(nc_max * KC);
+    bool direct = direct_a(m);
+    int64_t kb = k_block(m.K), mc_max = min64(MC, ceil_div(m.M, MR) * MR), nc_max = min64(NC, ceil_div(m.N, NR) * NR);
+    T* ap = t_pack_a.get<T>((direct ? MR : mc_max) * kb);
+    T* bp = t_pack_b.get<T>(nc_max * kb);
     if (!ap || !bp) return false;
     for (int64_t jc = 0; jc < m.N; jc += NC) {
       int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
-      for (int64_t pc = 0; pc < m.K; pc += KC) {
-        int64_t kc = min64(KC, m.K - pc);
+      for (int64_t pc = 0; pc < m.K; pc += kb) {
+        int64_t kc = min64(kb, m.K - pc);
         pack_b(m.b + pc * m.bk + jc * m.bn, m.bk, m.bn, kc, nc, 0, np, bp);
         for (int64_t ic = 0; ic < m.M; ic += MC) {
           int64_t mc = min64(MC, m.M - ic);
-          pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, mc, kc, ap);
-          macro(m, ap, bp, ic, jc, mc, nc, kc, 0, np, pc == 0);
+          if (!direct) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, mc, kc, ap);
+          macro(m, ap, direct, bp, ic, jc, pc, mc, nc, kc, 0, np);
         }
       }
     }
@@ -191,31 +269,33 @@ struct Gemm {
   // pack their rows of a and compute their tiles.
   static bool parallel(const Mat<T>& m, int64_t threads) {
     if (m.K == 0) return zero(m), true;
+    bool direct = direct_a(m);
+    int64_t kb = k_block(m.K);
     // Row blocks small enough to give each thread a few tasks (the pool balances them dynamically).
     int64_t mc = min64(MC, max64(MR, ceil_div(ceil_div(m.M, 4 * threads), MR) * MR));
     int64_t n_ic = ceil_div(m.M, mc);
     int64_t nc_max = min64(NC, ceil_div(m.N, NR) * NR);
-    T* bp = t_pack_b.get<T>(nc_max * KC);
+    T* bp = t_pack_b.get<T>(nc_max * kb);
     if (!bp) return false;
     int failed = 0;
     for (int64_t jc = 0; jc < m.N; jc += NC) {
       int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
       // Too few row blocks: cut the columns too (each chunk repacks its rows of a, cheap next to its tiles).
       int64_t n_jn = n_ic >= 2 * threads ? 1 : min64(np, ceil_div(4 * threads, n_ic));
-      for (int64_t pc = 0; pc < m.K; pc += KC) {
-        int64_t kc = min64(KC, m.K - pc);
+      for (int64_t pc = 0; pc < m.K; pc += kb) {
+        int64_t kc = min64(kb, m.K - pc);
         const T* b = m.b + pc * m.bk + jc * m.bn;
         parallel_for(np, 4, [&](int64_t p0, int64_t p1) { pack_b(b, m.bk, m.bn, kc, nc, p0, p1, bp); });
         parallel_for(n_ic * n_jn, 1, [&](int64_t t0, int64_t t1) {
-          T* ap = t_pack_a.get<T>(mc * KC);
+          T* ap = t_pack_a.get<T>((direct ? MR : mc) * kb);
           if (!ap) return void(__atomic_store_n(&failed, 1, __ATOMIC_RELAXED));
           int64_t packed = -1;
           for (int64_t t = t0; t < t1; ++t) {
             int64_t ib = t / n_jn, jb = t % n_jn;
             int64_t ic = ib * mc, rows = min64(mc, m.M - ic);
-            if (packed != ib) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, rows, kc, ap);
+            if (!direct && packed != ib) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, rows, kc, ap);
             packed = ib;
-            macro(m, ap, bp, ic, jc, rows, nc, kc, jb * np / n_jn, (jb + 1) * np / n_jn, pc == 0);
+            macro(m, ap, direct, bp, ic, jc, pc, rows, nc, kc, jb * np / n_jn, (jb + 1) * np / n_jn);
           }
         });
         if (__atomic_load_n(&failed, __ATOMIC_RELAXED)) return false;
@@ -283,6 +363,22 @@ tt_status matmul_float(const Call& c) {
     return mi;
   };
   int64_t threads = num_threads(), work = m.M * m.N * m.K;
+  typename Gemm<T>::Gemv g;
+  if (Gemm<T>::as_gemv(m, &g)) {
+    // Tasks over (matrix, block of 256 outputs); the blocks are fixed, so results do not depend on the threads.
+    constexpr int64_t kBlock = 256;
+    int64_t blocks = ceil_div(g.J, kBlock);
+    parallel_for(batch.count * blocks, max64(1, (int64_t(1) << 16) / max64(1, kBlock * g.K)), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        typename Gemm<T>::Gemv gi = g;
+        int64_t oa, ob, oc, j0 = t % blocks * kBlock;
+        batch.offsets(t / blocks, &oa, &ob, &oc);
+        gi.x += m.M == 1 ? oa : ob, gi.w += m.M == 1 ? ob : oa, gi.y += oc;
+        Gemm<T>::gemv(gi, j0, min64(g.J, j0 + kBlock));
+      }
+    });
+    return TT_OK;
+  }
   bool ok = true;
   // Small matrices, or enough of them, go one matrix per thread; big ones use every thread each.
   if (threads == 1 || work < (int64_t(1) << 18) || batch.count >= 4 * threads) {

@@ -169,6 +169,7 @@ struct Limits<uint8_t> {
   static constexpr uint8_t lo = 0, hi = 255;
 };
 
+// init() starts an accumulator, pad() is the input that leaves one unchanged (fills partial vectors).
 // Integers use unsigned lanes, so sums and products wrap instead of overflowing.
 template <class L_, class A_>
 struct SumOp {
@@ -176,6 +177,7 @@ struct SumOp {
   using A = A_;
   using O = L_;
   static L init() { return L(0); }
+  static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a + x; }
   static A to_acc(L v) { return A(v); }
@@ -193,6 +195,7 @@ struct ProdOp {
   using A = A_;
   using O = L_;
   static L init() { return L(1); }
+  static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a * x; }
   static A to_acc(L v) { return A(v); }
@@ -208,6 +211,7 @@ struct MaxOp {
   using O = L_;
   static constexpr bool kMax = true;
   static L init() { return Limits<L>::lo; }
+  static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return (x > a) | (x != x) ? x : a; }
   static A to_acc(L v) { return v; }
@@ -222,6 +226,7 @@ struct MinOp {
   using O = L_;
   static constexpr bool kMax = false;
   static L init() { return Limits<L>::hi; }
+  static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return (x < a) | (x != x) ? x : a; }
   static A to_acc(L v) { return v; }
@@ -236,6 +241,7 @@ struct AnyOp {
   using A = U;
   using O = uint8_t;
   static L init() { return 0; }
+  static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a | (x & Mask); }
   static A to_acc(L v) { return v; }
@@ -249,6 +255,7 @@ struct AllOp {  // accumulates "some element is zero"
   using A = U;
   using O = uint8_t;
   static L init() { return 0; }
+  static L pad() { return Mask; }
   template <class V>
   static V step(V a, V x) { return a | (V)((x & Mask) == 0); }
   static A to_acc(L v) { return v; }
@@ -272,13 +279,13 @@ struct Lanes {
     for (; i + U * W <= n; i += U * W)
       for (int k = 0; k < U; ++k) v[k] = Op::step(v[k], load<V>(p + (i + k * W) * S));
     for (; i + W <= n; i += W) v[0] = Op::step(v[0], load<V>(p + i * S));
-    if (i < n) v[1] = Op::step(v[1], load_part<L>(p + i * S, n - i, Op::init()));
+    if (i < n) v[1] = Op::step(v[1], load_part<L>(p + i * S, n - i, Op::pad()));
   }
   void strided(const char* p, int64_t stride, int64_t n) {
     int64_t i = 0;
     for (; i + U * W <= n; i += U * W)
       for (int k = 0; k < U; ++k) v[k] = Op::step(v[k], gather<L>(p + (i + k * W) * stride, stride, W, L()));
-    for (; i < n; i += W) v[0] = Op::step(v[0], gather<L>(p + i * stride, stride, min64(W, n - i), Op::init()));
+    for (; i < n; i += W) v[0] = Op::step(v[0], gather<L>(p + i * stride, stride, min64(W, n - i), Op::pad()));
   }
   typename Op::A result() const {
     V s = v[0];

@@ -209,27 +209,50 @@ TT_SM_INLINE float erfc(float x) {
 // 0.5 x (1 + erf(x / sqrt2)), as erfc so that negative x keeps its relative accuracy.
 TT_SM_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); }
 
-// sin, cos, tan: the reduction x = k pi/2 + r runs in double with pi/2 in three parts, exact for
-// |k| < 2^28, and the polynomials too, then rounds once to float. Valid for |x| <= kTrigMax; the
-// caller sends larger |x| (rare) to libm.
+// sin, cos, tan: the reduction x = k pi/2 + r runs in double with pi/2 in three parts (k times each of
+// the first two is exact for |k| < 2^28), and so do the polynomials; one rounding to float at the end.
+// Valid for |x| <= kTrigMax; callers send larger |x| (rare) to libm.
 constexpr float kTrigMax = 0x1p28f;
-struct SinCos {
+struct Reduced {
   double s, c;  // sin r, cos r
   uint64_t q;   // k mod 4 in the low bits
 };
-TT_SM_INLINE SinCos sincos_reduced(float x) {
+TT_SM_INLINE Reduced trig_reduce(float x) {
   double d = x;
-  double t = d * 0x1.45f306dc9c883p-1 + 0x1.8p52;  // 2/pi
+  double t = d * 0x1.45f306dc9c883p-1 + 0x1.8p52;  // 2/pi, rounded to an integer by the addition
   double k = t - 0x1.8p52;
   double r = ((d - k * 0x1.921fb6p0) - k * -0x1.777a5cp-25) - k * -0x1.ee59d9cceba40p-50;
   double z = r * r;
-  double s = 2.7557319223985893e-06;  // Taylor terms to r^11 and r^12: error < 1e-10 on |r| <= pi/4
+  // Taylor series to r^11 and r^12: truncation below 1e-11 on |r| <= pi/4.
+  double s = -2.505210838544172e-08;
+  s = s * z + 2.7557319223985893e-06;
   s = s * z + -1.984126984126984e-04;
   s = s * z + 8.333333333333333e-03;
   s = s * z + -1.6666666666666666e-01;
-  s = r + r * z * s;
-  s = z * (z * z * z * z * -2.505210838544172e-08) + s * 0;  // placeholder removed below
-  return {s, 0, 0};
+  double c = 2.08767569878681e-09;
+  c = c * z + -2.755731922398589e-07;
+  c = c * z + 2.48015873015873e-05;
+  c = c * z + -1.388888888888889e-03;
+  c = c * z + 4.1666666666666664e-02;
+  c = c * z + -0.5;
+  return {r + r * z * s, 1.0 + z * c, bits(t)};
+}
+// sin(k pi/2 + r) for k mod 4 = 0, 1, 2, 3 is sin r, cos r, -sin r, -cos r.
+TT_SM_INLINE float sin_quadrant(const Reduced& R, uint64_t q) {
+  double v = (q & 1) ? R.c : R.s;
+  return float(from_bits(bits(v) ^ ((q & 2) << 62)));
+}
+TT_SM_INLINE float sin(float x) {
+  Reduced R = trig_reduce(x);
+  return sin_quadrant(R, R.q);
+}
+TT_SM_INLINE float cos(float x) {
+  Reduced R = trig_reduce(x);
+  return sin_quadrant(R, R.q + 1);
+}
+TT_SM_INLINE float tan(float x) {
+  Reduced R = trig_reduce(x);
+  return float((R.q & 1) ? -R.c / R.s : R.s / R.c);
 }
 
 }  // namespace sm

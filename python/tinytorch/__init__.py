@@ -13,9 +13,9 @@ _methods.install()
 from .ops.copy import clone, contiguous  # noqa: E402
 from .ops.creation import (arange, as_tensor, empty_ as empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: E402
                            full, full_like, linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
-from .ops.elementwise import (abs, absolute, add, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
-                              eq, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
-                              greater_equal, gt, isfinite, isinf, isnan, le, lerp, less, less_equal, log, log1p,
+from .ops.elementwise import (abs, absolute, add, allclose, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
+                              eq, equal, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
+                              greater_equal, gt, isclose, isfinite, isinf, isnan, le, lerp, less, less_equal, log, log1p,
                               log2, logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
                               multiply, ne, neg, negative, not_equal, pow, reciprocal, relu, remainder, round,
                               rsqrt, rsub, sigmoid, sign, silu, sin, sqrt, square, sub, subtract, tan, tanh,

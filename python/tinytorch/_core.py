@@ -23,6 +23,11 @@ REDUCE = struct.Struct("=I")
 DIM = struct.Struct("=i")
 SORT = struct.Struct("=iiq")
 RANDOM = struct.Struct("=QQdd")
+SGD = struct.Struct("=ddddiii4x")  # trailing pad bytes: the C structs' sizeof
+ADAM = struct.Struct("=dddddqiii4x")
+RMSPROP = struct.Struct("=dddddii")
+ADAGRAD = struct.Struct("=ddddqi4x")
+CROSS_ENTROPY = struct.Struct("=qd")
 NO_ATTRS = b""
 
 
@@ -32,6 +37,8 @@ def view(t):
 
 def run(op, inputs, outputs, attrs=NO_ATTRS):
     _C.run(op, tuple(view(t) for t in inputs), tuple(view(t) for t in outputs), attrs)
+    for t in outputs:  # autograd compares these versions to catch in-place changes of saved tensors
+        t._version[0] += 1
 
 
 def contiguous_strides(shape):

@@ -1,5 +1,9 @@
 """Tensor methods and Python operators: aliases of the functions in tinytorch.ops, written once there."""
+import builtins
+import weakref
+
 from . import _dtype as dt
+from .autograd.grad_mode import is_grad_enabled
 from .ops import copy as cp
 from .ops import creation as cr
 from .ops import elementwise as ew
@@ -35,6 +39,7 @@ _METHODS = {
     "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
     "where": lambda self, condition, other: ew.where(condition, self, other),
     "clamp": ew.clamp, "clip": ew.clamp, "clamp_min": ew.clamp_min, "clamp_max": ew.clamp_max, "lerp": ew.lerp,
+    "isclose": ew.isclose, "allclose": ew.allclose, "equal": ew.equal,
     # reductions
     "sum": rd.sum, "mean": rd.mean, "prod": rd.prod, "max": rd.max, "min": rd.min, "amax": rd.amax,
     "amin": rd.amin, "argmax": rd.argmax, "argmin": rd.argmin, "all": rd.all, "any": rd.any, "var": rd.var,
@@ -55,15 +60,15 @@ _METHODS = {
     "uniform_": rnd.uniform_, "normal_": rnd.normal_, "random_": rnd.random_, "bernoulli_": rnd.bernoulli_,
     "bernoulli": rnd.bernoulli,
     # creation from a tensor
-    "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: cr.tensor(
+    "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=None: cr.tensor(
         data, dtype or self.dtype, device or self.device, requires_grad),
-    "new_zeros": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.zeros(
+    "new_zeros": lambda self, *size, dtype=None, device=None, requires_grad=None: cr.zeros(
         *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_ones": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.ones(
+    "new_ones": lambda self, *size, dtype=None, device=None, requires_grad=None: cr.ones(
         *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_empty": lambda self, *size, dtype=None, device=None, requires_grad=False: cr.empty_(
+    "new_empty": lambda self, *size, dtype=None, device=None, requires_grad=None: cr.empty_(
         *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: cr.full(
+    "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=None: cr.full(
         size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
 }
 
@@ -78,7 +83,12 @@ def _inplace(name):
     fn = _METHODS[name]
 
     def method(self, *args, **kwargs):
-        return ew.inplace(self, fn(self, *args, **kwargs), name + "_")
+        src = self
+        if self.grad_fn is not None and is_grad_enabled():
+            # the op reads x's old history through an alias, so x's new history does not loop back to itself
+            src = self._view_as(self._shape, self._strides)
+            src.grad_fn, src._requires_grad = self.grad_fn, True
+        return ew.inplace(self, fn(src, *args, **kwargs), name + "_")
     method.__name__ = name + "_"
     return method
 
@@ -134,8 +144,13 @@ def install():
     Tensor.T = property(sh.T)
     Tensor.mT = property(sh.mT)
     Tensor.data = property(lambda self: self.detach(), lambda self, value: _set_data(self, value))
-    Tensor.detach = lambda self: self._view_as(self._shape, self._strides)
+    Tensor.detach = _detach
+    Tensor.detach_ = _detach_
     Tensor.requires_grad_ = _requires_grad_
+    Tensor.backward = _backward
+    Tensor.retain_grad = _retain_grad
+    Tensor.register_hook = _register_hook
+    Tensor.retains_grad = property(lambda self: getattr(self.grad_fn, "_retains", False))
     # tinygrad-style constructors on the class
     for name, fn in (("zeros", cr.zeros), ("ones", cr.ones), ("empty", cr.empty_), ("full", cr.full),
                      ("arange", cr.arange), ("eye", cr.eye), ("rand", rnd.rand), ("randn", rnd.randn),
@@ -152,5 +167,56 @@ def _requires_grad_(self, requires_grad=True):
     if requires_grad and not self.dtype.is_floating_point:
         raise RuntimeError(f"requires_grad_(): only floating point tensors can require gradients, got "
                            f"{self.dtype.name}")
-    self.requires_grad = requires_grad
+    if not requires_grad and self.grad_fn is not None:
+        raise RuntimeError("requires_grad_(): you can only change requires_grad flags of leaf variables; "
+                           "use detach() for a non-leaf")
+    self._requires_grad = builtins.bool(requires_grad)
     return self
+
+
+def _detach(self):
+    out = self._view_as(self._shape, self._strides)
+    out._requires_grad = False
+    return out
+
+
+def _detach_(self):
+    self.grad_fn = None
+    self._requires_grad = False
+    return self
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    from . import autograd
+    autograd.backward(self, None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+
+def _retain_grad(self):
+    if self.grad_fn is None:
+        return  # leaves keep their .grad anyway
+    if not self.requires_grad:
+        raise RuntimeError("retain_grad(): can't retain_grad on a tensor that has requires_grad=False")
+    ref = weakref.ref(self)
+
+    def keep(g):
+        t = ref()
+        if t is not None:
+            t.grad = g.clone() if t.grad is None else t.grad + g
+    self.grad_fn.register_hook(keep)
+
+
+def _register_hook(self, hook):
+    if not self.requires_grad:
+        raise RuntimeError("register_hook(): cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        self.grad_fn.register_hook(hook)
+    else:
+        self._hooks = (self._hooks or []) + [hook]
+
+    class _Handle:
+        def remove(handle):  # noqa: N805
+            owner = self.grad_fn if self.grad_fn is not None else self
+            hooks = owner.hooks if owner is not self else self._hooks
+            if hooks and hook in hooks:
+                hooks.remove(hook)
+    return _Handle()

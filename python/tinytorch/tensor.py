@@ -18,9 +18,11 @@ def _make(buf, offset, shape, strides, dtype, dev, base=None):
     t._dtype = dtype
     t._device = dev
     t._base = base
-    t.requires_grad = False
+    t._version = base._version if base is not None else [0]  # shared by a buffer's views: in-place writes bump it
+    t._requires_grad = False
     t.grad = None
     t.grad_fn = None
+    t._hooks = None
     return t
 
 
@@ -46,11 +48,13 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_buf", "_offset", "_shape", "_strides", "_dtype", "_device", "_base",
-                 "requires_grad", "grad", "grad_fn", "__weakref__")
-    training = False  # tinygrad's switch: training behaviour (dropout, batch norm)
+    __slots__ = ("_buf", "_offset", "_shape", "_strides", "_dtype", "_device", "_base", "_version",
+                 "_requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+    # tinygrad's switch. None (never set): modules follow their own .training, as in PyTorch. True/False: tracks
+    # tensors created without requires_grad (True), and sets training behaviour (dropout, batch norm) everywhere.
+    training = None
 
-    def __init__(self, data=None, *more, dtype=None, device=None, requires_grad=False):
+    def __init__(self, data=None, *more, dtype=None, device=None, requires_grad=None):
         from .ops.creation import from_data
         if more or data is None:  # Tensor(2, 3): an uninitialised float tensor of that shape, as torch.Tensor
             shape = (() if data is None else (data,)) + more
@@ -60,11 +64,25 @@ class Tensor:
                         to_device(device), "Tensor")
         else:
             src = from_data(data, dtype=dtype, device=device, op="Tensor")
-        for name in Tensor.__slots__[:7]:
+        for name in Tensor.__slots__[:8]:
             object.__setattr__(self, name, getattr(src, name))
-        self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = None
+        self._hooks = None
+        self._requires_grad = None
+        if requires_grad is not None:
+            self.requires_grad_(requires_grad)
+
+    @property
+    def requires_grad(self):
+        """True when autograd tracks this tensor. None (not set) defers to the tinygrad-style switch
+        Tensor.training, which tracks floating tensors while it is on."""
+        rg = self._requires_grad
+        return rg is True or (rg is None and Tensor.training and self._dtype.is_floating_point)
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
 
     # ---- metadata
     @property

@@ -105,6 +105,35 @@ typedef struct tt_random_attrs {
   double a, b;     /* uniform: [a, b); normal: mean a, std b; int: [a, b) */
 } tt_random_attrs;
 
+typedef struct tt_sgd_attrs {
+  double lr, momentum, dampening, weight_decay;
+  int32_t nesterov, maximize;
+  int32_t first_step; /* the momentum buffer starts as the gradient */
+} tt_sgd_attrs;
+
+typedef struct tt_adam_attrs {
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step;      /* 1 on the first update */
+  int32_t amsgrad, maximize;
+  int32_t decoupled; /* AdamW: weight decay scales the parameter instead of joining the gradient */
+} tt_adam_attrs;
+
+typedef struct tt_rmsprop_attrs {
+  double lr, alpha, eps, weight_decay, momentum;
+  int32_t centered, maximize;
+} tt_rmsprop_attrs;
+
+typedef struct tt_adagrad_attrs {
+  double lr, lr_decay, weight_decay, eps;
+  int64_t step; /* 1 on the first update */
+  int32_t maximize;
+} tt_adagrad_attrs;
+
+typedef struct tt_cross_entropy_attrs {
+  int64_t ignore_index;
+  double label_smoothing;
+} tt_cross_entropy_attrs;
+
 /* ---- library ---- */
 TT_API int32_t tt_abi_version(void);
 /* The message of the last error on this thread ("" if none). Valid until the next failing call on this thread. */

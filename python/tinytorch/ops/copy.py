@@ -1,12 +1,16 @@
 """Copies and casts: the COPY kernel converts dtypes and materialises any strides."""
 from .. import _core
 from .._core import OP
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 
 
 def cast(x, dtype):
     out = empty(x._shape, dtype, x._device, "to")
     _core.run(OP.COPY, (x,), (out,))
+    if dtype.is_floating_point and needs_grad(x):
+        src = x._dtype
+        record(out, "ToCopyBackward", (x,), lambda g: cast(g, src) if g._dtype is not src else g)
     return out
 
 
@@ -19,6 +23,8 @@ def contiguous(x, memory_format=None):
 def clone(x, memory_format=None):
     out = empty(x._shape, x._dtype, x._device, "clone")
     _core.run(OP.COPY, (x,), (out,))
+    if needs_grad(x):
+        record(out, "CloneBackward", (x,), lambda g: g)
     return out
 
 
@@ -32,7 +38,12 @@ def copy_(dst, src, non_blocking=False):
         src = transfer(src, dst._device)
     if src._shape != dst._shape:
         src = broadcast_to(src, dst._shape, "copy_")
+    tracked = needs_grad(src) or (dst.grad_fn is not None and needs_grad(dst))
+    if tracked and dst.grad_fn is None and dst.requires_grad:
+        raise RuntimeError("copy_(): a leaf Variable that requires grad is being used in an in-place operation")
     _core.run(OP.COPY, (src,), (dst,))
+    if tracked:  # dst now holds src's values: its history is src's
+        record(dst, "CopyBackwards", (src,), lambda g: g)
     return dst
 
 

@@ -67,11 +67,8 @@ def from_data(data, dtype=None, device=None, op="tensor"):
     return src.to(dev) if dev is not CPU else src
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    out = from_data(data, dtype, device, "tensor")
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+def tensor(data, dtype=None, device=None, requires_grad=None):
+    return user_tensor(from_data(data, dtype, device, "tensor"), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -107,62 +104,67 @@ def _shape(size, op):
     return tuple(out)
 
 
-def _new(size, dtype, device, op, requires_grad=False):
-    out = empty(_shape(size, op), dt.to_dtype(dtype) or dt.get_default_dtype(), to_device(device), op)
+def user_tensor(out, requires_grad):
+    """A tensor handed to the user: requires_grad True/False as asked, or None, which lets the tinygrad-style
+    switch Tensor.training decide (internal tensors are always False)."""
     if requires_grad:
-        out.requires_grad_(True)
+        return out.requires_grad_(True)
+    out._requires_grad = requires_grad
     return out
 
 
-def empty_(*size, dtype=None, device=None, requires_grad=False, **_):
+def _new(size, dtype, device, op, requires_grad=None):
+    out = empty(_shape(size, op), dt.to_dtype(dtype) or dt.get_default_dtype(), to_device(device), op)
+    return user_tensor(out, requires_grad)
+
+
+def empty_(*size, dtype=None, device=None, requires_grad=None, **_):
     return _new(size, dtype, device, "empty", requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=None):
     if dtype is None:
         dtype = dt.scalar_dtype(fill_value)
     out = _new(_shape((size,), "full") if not isinstance(size, int) else (size,), dtype, device, "full")
     fill_(out, fill_value)
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+    return user_tensor(out, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=None):
     out = fill_(_new(size, dtype, device, "zeros"), 0)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=None):
     out = fill_(_new(size, dtype, device, "ones"), 1)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
 def _like(x, dtype, device):
     return x.shape, dtype or x.dtype, device or x.device
 
 
-def empty_like(x, dtype=None, device=None, requires_grad=False, **_):
+def empty_like(x, dtype=None, device=None, requires_grad=None, **_):
     shape, dtype, device = _like(x, dtype, device)
     return _new(shape, dtype, device, "empty_like", requires_grad)
 
 
-def zeros_like(x, dtype=None, device=None, requires_grad=False, **_):
+def zeros_like(x, dtype=None, device=None, requires_grad=None, **_):
     shape, dtype, device = _like(x, dtype, device)
     return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(x, dtype=None, device=None, requires_grad=False, **_):
+def ones_like(x, dtype=None, device=None, requires_grad=None, **_):
     shape, dtype, device = _like(x, dtype, device)
     return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, device=None, requires_grad=False, **_):
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=None, **_):
     shape, dtype, device = _like(x, dtype, device)
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=None):
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
@@ -186,10 +188,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     else:
         attrs = _core.ARANGE.pack(0.0, 0.0, int(start), int(step))
     _core.run(OP.ARANGE, (), (out,), attrs)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=None):
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
@@ -200,16 +202,16 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps > 1:  # the last point is exactly `end`, as torch gives it
         out[steps - 1] = end
     out = out.to(dtype)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=None):
     m = n if m is None else m
     out = zeros(n, m, dtype=dtype, device=device)
     k = min(n, m)
     if k:
         out._view_as((k,), (out._strides[0] + out._strides[1],)).fill_(1)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
 def transfer(x, dev):

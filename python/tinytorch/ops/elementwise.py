@@ -1,10 +1,13 @@
 """Elementwise ops: PyTorch's promotion and broadcasting decided here, one kernel call per primitive.
 float16/bfloat16 arithmetic runs in float32 and is rounded back once."""
+import math
 import numbers
 
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.grad_mode import is_grad_enabled as _core_grad_enabled
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from .copy import cast, copy_
 from .creation import scalar_tensor
@@ -44,7 +47,7 @@ def _check_number(v, op):
 
 
 # ---- unary
-def unary(op, x, name, float_only=False):
+def unary(op, x, name, float_only=False, grad=None):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): expected a tensor, got {type(x).__name__}")
     dtype = x._dtype
@@ -58,6 +61,8 @@ def unary(op, x, name, float_only=False):
     src = x if x._dtype is compute else cast(x, compute)
     out = empty(x._shape, compute, x._device, name)
     _core.run(op, (src,), (out,))
+    if grad is not None and needs_grad(src):
+        record(out, name.capitalize() + "Backward", (src,), lambda g, a, o: grad(g, a, o), (src, out))
     if x._dtype is dt.bool_ and not float_only:
         return cast(out, dt.bool_)
     return out if compute is dtype else cast(out, dtype)
@@ -69,40 +74,66 @@ def predicate(op, x, name):
     return out
 
 
-def _float_unary(op, name):
+def _float_unary(op, name, grad):
     def f(x):
-        return unary(op, x, name, float_only=True)
+        return unary(op, x, name, True, grad)
     f.__name__ = name
     return f
 
 
-def _unary(op, name):
+def _unary(op, name, grad):
     def f(x):
-        return unary(op, x, name)
+        return unary(op, x, name, False, grad)
     f.__name__ = name
     return f
 
 
-exp = _float_unary(OP.EXP, "exp")
-exp2 = _float_unary(OP.EXP2, "exp2")
-log = _float_unary(OP.LOG, "log")
-log2 = _float_unary(OP.LOG2, "log2")
-log1p = _float_unary(OP.LOG1P, "log1p")
-expm1 = _float_unary(OP.EXPM1, "expm1")
-sqrt = _float_unary(OP.SQRT, "sqrt")
-rsqrt = _float_unary(OP.RSQRT, "rsqrt")
-reciprocal = _float_unary(OP.RECIPROCAL, "reciprocal")
-sin = _float_unary(OP.SIN, "sin")
-cos = _float_unary(OP.COS, "cos")
-tan = _float_unary(OP.TAN, "tan")
-tanh = _float_unary(OP.TANH, "tanh")
-sigmoid = _float_unary(OP.SIGMOID, "sigmoid")
-silu = _float_unary(OP.SILU, "silu")
-erf = _float_unary(OP.ERF, "erf")
-neg = _unary(OP.NEG, "neg")
-abs = _unary(OP.ABS, "abs")  # noqa: A001
-sign = _unary(OP.SIGN, "sign")
-relu = _unary(OP.RELU, "relu")
+_LN2 = math.log(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+# backward rules: grad(g, x, out) -> gradient for x, in Tensor ops so that they differentiate again
+exp = _float_unary(OP.EXP, "exp", lambda g, x, y: mul(g, y))
+exp2 = _float_unary(OP.EXP2, "exp2", lambda g, x, y: mul(g, mul(y, _LN2)))
+log = _float_unary(OP.LOG, "log", lambda g, x, y: div(g, x))
+log2 = _float_unary(OP.LOG2, "log2", lambda g, x, y: div(g, mul(x, _LN2)))
+log1p = _float_unary(OP.LOG1P, "log1p", lambda g, x, y: div(g, add(x, 1.0)))
+expm1 = _float_unary(OP.EXPM1, "expm1", lambda g, x, y: mul(g, add(y, 1.0)))
+sqrt = _float_unary(OP.SQRT, "sqrt", lambda g, x, y: div(mul(g, 0.5), y))
+rsqrt = _float_unary(OP.RSQRT, "rsqrt", lambda g, x, y: mul(mul(g, -0.5), mul(y, mul(y, y))))
+reciprocal = _float_unary(OP.RECIPROCAL, "reciprocal", lambda g, x, y: neg(mul(g, mul(y, y))))
+sin = _float_unary(OP.SIN, "sin", lambda g, x, y: mul(g, cos(x)))
+cos = _float_unary(OP.COS, "cos", lambda g, x, y: neg(mul(g, sin(x))))
+tan = _float_unary(OP.TAN, "tan", lambda g, x, y: mul(g, add(mul(y, y), 1.0)))
+tanh = _float_unary(OP.TANH, "tanh", lambda g, x, y: mul(g, rsub(mul(y, y), 1.0)))
+sigmoid = _float_unary(OP.SIGMOID, "sigmoid", lambda g, x, y: mul(g, mul(y, rsub(y, 1.0))))
+silu = _float_unary(OP.SILU, "silu", lambda g, x, y: mul(g, _silu_grad(x)))
+erf = _float_unary(OP.ERF, "erf", lambda g, x, y: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
+neg = _unary(OP.NEG, "neg", lambda g, x, y: neg(g))
+abs = _unary(OP.ABS, "abs", lambda g, x, y: mul(g, sign(x)))  # noqa: A001
+sign = _unary(OP.SIGN, "sign", lambda g, x, y: mul(g, 0.0))
+relu = _unary(OP.RELU, "relu", lambda g, x, y: where(gt(y, 0), g, 0.0))
+
+
+def _silu_grad(x):
+    s = sigmoid(x)
+    return mul(s, add(mul(x, rsub(s, 1.0)), 1.0))
+
+
+def _gelu_grad(g, x, y):
+    cdf = mul(add(erf(mul(x, 1.0 / math.sqrt(2.0))), 1.0), 0.5)
+    pdf = mul(exp(mul(mul(x, x), -0.5)), _INV_SQRT_2PI)
+    return mul(g, add(cdf, mul(x, pdf)))
+
+
+def _gelu_tanh_grad(g, x, y):
+    inner = mul(add(x, mul(mul(x, mul(x, x)), 0.044715)), _SQRT_2_OVER_PI)
+    t = tanh(inner)
+    d_inner = mul(add(mul(mul(x, x), 3 * 0.044715), 1.0), _SQRT_2_OVER_PI)
+    return mul(g, add(mul(add(t, 1.0), 0.5), mul(mul(mul(x, 0.5), rsub(mul(t, t), 1.0)), d_inner)))
+
+
 negative = neg
 absolute = abs
 
@@ -111,7 +142,7 @@ def _rounding(op, name):
     def f(x):
         if not x._dtype.is_floating_point:
             return x.clone()  # integers are already whole
-        return unary(op, x, name)
+        return unary(op, x, name, False, lambda g, x, y: mul(g, 0.0))
     f.__name__ = name
     return f
 
@@ -132,14 +163,20 @@ def round(x, decimals=0):  # noqa: A001
 def gelu(x, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
-    return unary(OP.GELU if approximate == "none" else OP.GELU_TANH, x, "gelu", float_only=True)
+    if approximate == "none":
+        return unary(OP.GELU, x, "gelu", True, _gelu_grad)
+    return unary(OP.GELU_TANH, x, "gelu", True, _gelu_tanh_grad)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
     if beta == 1.0 and threshold == 20.0:
-        return unary(OP.SOFTPLUS, x, "softplus", float_only=True)
+        return unary(OP.SOFTPLUS, x, "softplus", True, _softplus_grad)
     scaled = mul(x, beta)
-    return where(gt(scaled, threshold), x, div(unary(OP.SOFTPLUS, scaled, "softplus", True), beta))
+    return where(gt(scaled, threshold), x, div(unary(OP.SOFTPLUS, scaled, "softplus", True, _softplus_grad), beta))
+
+
+def _softplus_grad(g, x, y):
+    return where(gt(x, 20.0), g, mul(g, sigmoid(x)))
 
 
 def isnan(x):
@@ -167,7 +204,7 @@ def sigmoid_(x):
 
 
 # ---- binary
-def binary(op, a, b, name, out_dtype=None):
+def binary(op, a, b, name, out_dtype=None, grad=None):
     _check_number(a, name)
     _check_number(b, name)
     dev = _device_of(a, b)
@@ -178,16 +215,30 @@ def binary(op, a, b, name, out_dtype=None):
     shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape, op=name)
     out = empty(shape, out_dtype or compute, dev, name)
     _core.run(op, (broadcast_to(ta, shape), broadcast_to(tb, shape)), (out,))
+    if grad is not None and needs_grad(ta, tb):
+        # the engine reduces each gradient back over the dims broadcasting added; only the operands the rule
+        # reads are saved (and version-checked), so x.add_(y) on a tracked x stays legal
+        rule, reads = grad
+        saved = tuple(t for t, key in zip((ta, tb, out), "abo") if key in reads)
+        record(out, name.capitalize() + "Backward", (ta, tb), _reader(rule, reads), saved)
     return out if out_dtype is not None or compute is dtype else cast(out, dtype)
 
 
-def _arith(op, name, bool_as=None):
+def _reader(rule, reads):
+    """Calls rule(g, a, b, out) with the saved tensors in their places (None for those not saved)."""
+    def call(g, *saved):
+        it = iter(saved)
+        return rule(g, *(next(it) if key in reads else None for key in "abo"))
+    return call
+
+
+def _arith(op, name, grad, bool_as=None):
     def f(a, b):
         if dt.result_type(a, b) is dt.bool_:
             if bool_as is None:
                 raise RuntimeError(f"{name}(): not supported for bool tensors")
             return bool_as(a, b)
-        return binary(op, a, b, name)
+        return binary(op, a, b, name, None, grad)
     f.__name__ = name
     return f
 
@@ -216,11 +267,20 @@ logical_or = _compare(OP.LOGICAL_OR, "logical_or")
 logical_xor = _compare(OP.LOGICAL_XOR, "logical_xor")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
-maximum = _arith(OP.MAXIMUM, "maximum", logical_or)
-minimum = _arith(OP.MINIMUM, "minimum", logical_and)
-_add = _arith(OP.ADD, "add", logical_or)
-_sub = _arith(OP.SUB, "sub")
-mul = _arith(OP.MUL, "mul", logical_and)
+def _extreme_grad(pick):
+    # ties split the gradient evenly, as torch does
+    def rule(g, a, b, out):
+        half = mul(g, 0.5)
+        tie = eq(a, b)
+        return (where(tie, half, where(pick(a, b), g, 0.0)), where(tie, half, where(pick(b, a), g, 0.0)))
+    return rule
+
+
+maximum = _arith(OP.MAXIMUM, "maximum", (_extreme_grad(lambda a, b: gt(a, b)), "ab"), logical_or)
+minimum = _arith(OP.MINIMUM, "minimum", (_extreme_grad(lambda a, b: lt(a, b)), "ab"), logical_and)
+_add = _arith(OP.ADD, "add", (lambda g, a, b, out: (g, g), ""), logical_or)
+_sub = _arith(OP.SUB, "sub", (lambda g, a, b, out: (g, neg(g)), ""))
+mul = _arith(OP.MUL, "mul", (lambda g, a, b, out: (mul(g, b), mul(g, a)), "ab"), logical_and)
 multiply = mul
 
 
@@ -243,7 +303,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is None:
         dtype = _floating(a, b)
         dev = _device_of(a, b)
-        return binary(OP.DIV, _operand(a, dtype, dev, "div"), _operand(b, dtype, dev, "div"), "div")
+        return binary(OP.DIV, _operand(a, dtype, dev, "div"), _operand(b, dtype, dev, "div"), "div", None, (_div_grad, "bo"))
     if rounding_mode == "floor":
         return binary(OP.FLOOR_DIV, a, b, "floor_divide")
     if rounding_mode == "trunc":
@@ -256,12 +316,17 @@ def div(a, b, rounding_mode=None):
 divide = true_divide = div
 
 
+def _div_grad(g, a, b, out):
+    return div(g, b), neg(div(mul(g, out), b))
+
+
 def floor_divide(a, b):
-    return binary(OP.FLOOR_DIV, a, b, "floor_divide")
+    return binary(OP.FLOOR_DIV, a, b, "floor_divide", None, (lambda g, a, b, out: (mul(g, 0.0), mul(g, 0.0)), ""))
 
 
 def remainder(a, b):
-    return binary(OP.REMAINDER, a, b, "remainder")
+    return binary(OP.REMAINDER, a, b, "remainder", None,
+                  (lambda g, a, b, out: (g, neg(mul(g, floor_divide(a, b)))), "ab"))
 
 
 def fmod(a, b):
@@ -276,7 +341,13 @@ def pow(a, b):  # noqa: A001
             return mul(a, a) if a._dtype is not dt.bool_ else a.clone()
         if b == 1 and dt.result_type(a, b) is a._dtype:
             return a.clone()
-    return binary(OP.POW, a, b, "pow")
+    return binary(OP.POW, a, b, "pow", None, (_pow_grad, "abo"))
+
+
+def _pow_grad(g, a, b, out):
+    ga = mul(g, mul(b, pow(a, sub(b, 1.0))))
+    gb = mul(g, mul(out, log(where(gt(a, 0), a, 1.0)))) if b.requires_grad else None
+    return ga, gb
 
 
 
@@ -296,8 +367,11 @@ def where(condition, input=None, other=None):  # noqa: A002
     a = _operand(input, dtype, dev, "where")
     b = _operand(other, dtype, dev, "where")
     shape = broadcast_shapes(condition._shape, a._shape, b._shape, op="where")
+    cond = broadcast_to(condition, shape)
     out = empty(shape, dtype, dev, "where")
-    _core.run(OP.WHERE, (broadcast_to(condition, shape), broadcast_to(a, shape), broadcast_to(b, shape)), (out,))
+    _core.run(OP.WHERE, (cond, broadcast_to(a, shape), broadcast_to(b, shape)), (out,))
+    if needs_grad(a, b):
+        record(out, "WhereBackward", (a, b), lambda g, c: (where(c, g, 0.0), where(c, 0.0, g)), (cond,))
     return out
 
 
@@ -332,6 +406,8 @@ def lerp(start, end, weight):
 
 def inplace(x, result, name):
     """Writes an op's result back into x, refusing a cast that torch refuses (float into an integer tensor)."""
+    if x.grad_fn is None and x.requires_grad and _core_grad_enabled():
+        raise RuntimeError(f"{name}(): a leaf Variable that requires grad is being used in an in-place operation")
     if result._dtype.category > x._dtype.category:
         raise RuntimeError(f"{name}(): result type {result._dtype.name} can't be cast to the desired output type "
                            f"{x._dtype.name}")
@@ -339,3 +415,22 @@ def inplace(x, result, name):
         raise RuntimeError(f"{name}(): output with shape {list(x._shape)} doesn't match the broadcast shape "
                            f"{list(broadcast_shapes(result._shape, x._shape))}")
     return copy_(x, result)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    close = le(abs(sub(a, b)), add(mul(abs(b), rtol), atol))
+    same = eq(a, b)  # infinities of one sign
+    out = logical_or(close, same)
+    if equal_nan:
+        out = logical_or(out, logical_and(isnan(a), isnan(b)))
+    return out
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from .reduce import all as all_
+    return bool(all_(isclose(a, b, rtol, atol, equal_nan)).item())
+
+
+def equal(a, b):
+    from .reduce import all as all_
+    return a.shape == b.shape and bool(all_(eq(a, b)).item())

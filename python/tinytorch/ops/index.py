@@ -8,6 +8,7 @@ import numpy as np
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
 from .copy import cast, clone, contiguous, copy_, fill_
@@ -174,12 +175,29 @@ class _Plan:
 def getitem(x, index):
     v, adv = _parse(x, index)
     if not adv:
+        if needs_grad(x):  # the gradient lands where the index looked
+            record(v, "IndexBackward", (x,), lambda g: _index_grad(x, index, g, adv))
         return v
-    plan = _Plan(v, adv, "index")
-    flat = reshape(permute(v, plan.order), (plan.src_n,) + plan.rest_shape)
-    out = empty((plan.lin._shape[0],) + plan.rest_shape, x._dtype, x._device, "index")
-    _core.run(OP.GATHER, (flat, plan.index_view()), (out,), _core.DIM.pack(0))
-    return plan.to_result(out)
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        plan = _Plan(v, adv, "index")
+        flat = reshape(permute(v, plan.order), (plan.src_n,) + plan.rest_shape)
+        out = empty((plan.lin._shape[0],) + plan.rest_shape, x._dtype, x._device, "index")
+        _core.run(OP.GATHER, (flat, plan.index_view()), (out,), _core.DIM.pack(0))
+        out = plan.to_result(out)
+    if needs_grad(x):
+        record(out, "IndexBackward", (x,), lambda g: _index_grad(x, index, g, adv))
+    return out
+
+
+def _index_grad(x, index, g, adv):
+    from .shape import _zeros
+    gx = _zeros(x)
+    if adv:
+        setitem(gx, index, g, accumulate=True)
+    else:
+        copy_(_parse(gx, index)[0], g)
+    return gx
 
 
 def setitem(x, index, value, accumulate=False):
@@ -229,7 +247,15 @@ def gather(x, dim, index, sparse_grad=False):
                            f"number of dims")
     out = empty(index._shape, x._dtype, x._device, "gather")
     _core.run(OP.GATHER, (x, index), (out,), _core.DIM.pack(d))
+    if needs_grad(x):
+        record(out, "GatherBackward", (x,), lambda g: _scatter_into(_zeros_like(x), d, index, g, OP.SCATTER_ADD,
+                                                                     "gather_backward"))
     return out
+
+
+def _zeros_like(x):
+    from .shape import _zeros
+    return _zeros(x)
 
 
 def _scatter_into(out, dim, index, src, op, name):
@@ -244,7 +270,20 @@ def _scatter_into(out, dim, index, src, op, name):
 
 
 def scatter(x, dim, index, src=None, value=None, reduce=None):
-    return scatter_(clone(x), dim, index, src, value, reduce)
+    from ..autograd.grad_mode import no_grad
+    s = value if src is None else src
+    with no_grad():
+        out = scatter_(clone(x), dim, index, src, value, reduce)
+    if needs_grad(x, s if isinstance(s, Tensor) else None):
+        d = x._dim(dim, "scatter")
+        idx = _long_index(index, "scatter")
+        srcs = (x, s if isinstance(s, Tensor) else None)
+        if reduce is None:  # overwritten places pass no gradient to x
+            rule = lambda g: (scatter(g, d, idx, value=0.0), gather(g, d, idx))  # noqa: E731
+        else:
+            rule = lambda g: (g, gather(g, d, idx))  # noqa: E731
+        record(out, "ScatterBackward", srcs, rule)
+    return out
 
 
 def scatter_(x, dim, index, src=None, value=None, reduce=None):
@@ -257,7 +296,7 @@ def scatter_(x, dim, index, src=None, value=None, reduce=None):
 
 
 def scatter_add(x, dim, index, src):
-    return _scatter_into(clone(x), dim, index, src, OP.SCATTER_ADD, "scatter_add")
+    return scatter(x, dim, index, src, reduce="add")
 
 
 def scatter_add_(x, dim, index, src):
@@ -283,6 +322,9 @@ def index_select(x, dim, index):
     idx = _along(index, shape, d, "index_select")
     out = empty(shape, x._dtype, x._device, "index_select")
     _core.run(OP.GATHER, (src, idx), (out,), _core.DIM.pack(d))
+    if needs_grad(src):
+        record(out, "IndexSelectBackward", (src,),
+               lambda g: _scatter_into(_zeros_like(src), d, idx, g, OP.SCATTER_ADD, "index_select_backward"))
     return reshape(out, ()) if x.ndim == 0 else out
 
 
@@ -300,7 +342,13 @@ def index_add_(x, dim, index, source, alpha=1):
 
 
 def index_add(x, dim, index, source, alpha=1):
-    return index_add_(clone(x), dim, index, source, alpha)
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        out = index_add_(clone(x), dim, index, source, alpha)
+    if needs_grad(x, source):
+        d = x._dim(dim, "index_add")
+        record(out, "IndexAddBackward", (x, source), lambda g: (g, ew.mul(index_select(g, d, index), alpha)))
+    return out
 
 
 def index_fill_(x, dim, index, value):
@@ -378,7 +426,11 @@ def _sorted(x, dim, descending, stable, k, op):
     indices = empty(shape, dt.int64, x._device, op)
     attrs = _core.SORT.pack(int(bool(descending)), int(bool(stable)), k)
     _core.run(OP.SORT, (src,), (values, indices), attrs)
-    return transpose(values, d, -1), transpose(indices, d, -1)
+    values, indices = transpose(values, d, -1), transpose(indices, d, -1)
+    if needs_grad(x):
+        record(values, "SortBackward", (x,),
+               lambda g: _scatter_into(_zeros_like(x), d, indices, g, OP.SCATTER_ADD, "sort_backward"))
+    return values, indices
 
 
 def sort(x, dim=-1, descending=False, stable=False):

@@ -2,6 +2,7 @@
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from .copy import cast
 from .shape import broadcast_shapes, broadcast_to, reshape
@@ -31,10 +32,19 @@ def matmul(a, b):
     b3 = broadcast_to(b2 if b2._dtype is compute else cast(b2, compute), batch + (k, n), "matmul")
     out = empty(batch + (m, n), compute, a._device, "matmul")
     _core.run(OP.MATMUL, (a3, b3), (out,))
+    if needs_grad(a3, b3):
+        record(out, "MmBackward", (a3, b3), _matmul_grad, (a3, b3))
     shape = batch + ((m,) if a.ndim > 1 else ()) + ((n,) if b.ndim > 1 else ())
     if shape != out._shape:
         out = reshape(out, shape)
     return out if compute is dtype else cast(out, dtype)
+
+
+def _matmul_grad(g, a, b):
+    from .shape import transpose
+    ga = matmul(g, transpose(b, -2, -1)) if a.requires_grad else None
+    gb = matmul(transpose(a, -2, -1), g) if b.requires_grad else None
+    return ga, gb
 
 
 def _check(name, x, ndim):

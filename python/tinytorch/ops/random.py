@@ -7,7 +7,7 @@ from .. import _dtype as dt
 from .._core import OP
 from .._device import to_device
 from ..tensor import Tensor, empty
-from .creation import _shape
+from .creation import _shape, user_tensor
 from .copy import cast
 
 
@@ -86,17 +86,17 @@ def _float_out(size, dtype, device, op, requires_grad):
     return out
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=None):
     out = _fill_random(_float_out(size, dtype, device, "rand", requires_grad), OP.RAND_UNIFORM, 0.0, 1.0, generator)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=None):
     out = _fill_random(_float_out(size, dtype, device, "randn", requires_grad), OP.RAND_NORMAL, 0.0, 1.0, generator)
-    return out.requires_grad_(True) if requires_grad else out
+    return user_tensor(out, requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=None):
     if high is None:
         low, high = 0, low
     if size is None:
@@ -110,11 +110,11 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     return _fill_random(out, OP.RAND_INT, low, high, generator)
 
 
-def rand_like(x, dtype=None, device=None, requires_grad=False, **_):
+def rand_like(x, dtype=None, device=None, requires_grad=None, **_):
     return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
 
 
-def randn_like(x, dtype=None, device=None, requires_grad=False, **_):
+def randn_like(x, dtype=None, device=None, requires_grad=None, **_):
     return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
 
 
@@ -122,7 +122,7 @@ def randint_like(x, low, high=None, dtype=None, device=None, **_):
     return randint(low, high, x.shape, dtype=dtype or x.dtype, device=device or x.device)
 
 
-def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=None):
     from .index import argsort
     if n < 0:
         raise RuntimeError(f"randperm(): n must be non-negative, got {n}")

@@ -5,10 +5,11 @@ import math
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
 from .copy import cast
-from .shape import reshape
+from .shape import broadcast_to, reshape
 
 _HALF = (dt.float16, dt.bfloat16)
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -25,17 +26,51 @@ def _axes(x, dim, op):
     return tuple(sorted(x._dims(dim, op)))
 
 
-def _reduce(op, x, axes, keepdim, out_dtype, name):
+def _reduce(op, x, axes, keepdim, out_dtype, name, grad=None):
+    """Reduces x over axes. grad(g, x, out), with g and out in the keepdim shape, gives x's gradient."""
     kshape = tuple(1 if d in axes else s for d, s in enumerate(x._shape))
     out = empty(kshape, out_dtype, x._device, name)
     mask = 0
     for d in axes:
         mask |= 1 << d
     _core.run(op, (x,), (out,), _core.REDUCE.pack(mask))
+    if grad is not None and needs_grad(x):
+        record(out, name.capitalize() + "Backward", (x,), lambda g, a, o: grad(g, a, o), (x, out))
     if keepdim:
         return out
-    return out._view_as(tuple(s for d, s in enumerate(x._shape) if d not in axes),
-                        tuple(st for d, st in enumerate(out._strides) if d not in axes))
+    return reshape(out, tuple(s for d, s in enumerate(x._shape) if d not in axes))
+
+
+def _spread(g, x):
+    """A keepdim-shaped gradient broadcast back over x."""
+    return broadcast_to(g, x._shape)
+
+
+def _sum_grad(g, x, out):
+    return _spread(g, x)
+
+
+def _mean_grad(g, x, out):
+    n = x.numel() // max(out.numel(), 1) if out.numel() else 0
+    return _spread(ew.div(g, float(n)) if n else g, x)
+
+
+def _prod_grad(g, x, out):
+    # product of the others: out / x where x != 0; with exactly one zero in a group, that zero gets the product
+    # of the rest; with two or more every gradient is 0
+    axes = tuple(d for d in range(x.ndim) if out._shape[d] == 1 and x._shape[d] != 1)
+    zero = ew.eq(x, 0)
+    zeros_in_group = sum(zero, axes, keepdim=True)
+    rest = prod(ew.where(zero, 1.0, x), axes, keepdim=True)
+    others = ew.where(zero, ew.where(ew.eq(zeros_in_group, 1), rest, 0.0), ew.div(out, ew.where(zero, 1.0, x)))
+    return ew.mul(_spread(g, x), others)
+
+
+def _extreme_grad(g, x, out):
+    # evenly split between ties, as torch's amax/amin
+    hit = ew.eq(x, out)
+    count = sum(hit, tuple(d for d in range(x.ndim) if out._shape[d] == 1 and x._shape[d] != 1), keepdim=True)
+    return ew.where(hit, ew.div(_spread(g, x), count), 0.0)
 
 
 def _accumulating(x, dtype, name):
@@ -58,12 +93,12 @@ def _finish(out, dtype):
 
 def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
     src, res = _accumulating(x, dtype, "sum")
-    return _finish(_reduce(OP.SUM, src, _axes(x, dim, "sum"), keepdim, src._dtype, "sum"), res)
+    return _finish(_reduce(OP.SUM, src, _axes(x, dim, "sum"), keepdim, src._dtype, "sum", _sum_grad), res)
 
 
 def prod(x, dim=None, keepdim=False, dtype=None):
     src, res = _accumulating(x, dtype, "prod")
-    return _finish(_reduce(OP.PROD, src, _axes(x, dim, "prod"), keepdim, src._dtype, "prod"), res)
+    return _finish(_reduce(OP.PROD, src, _axes(x, dim, "prod"), keepdim, src._dtype, "prod", _prod_grad), res)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -73,7 +108,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
                            f"got {x._dtype.name}")
     src = cast(x, dt.float32) if x._dtype in _HALF else x
-    return _finish(_reduce(OP.MEAN, src, _axes(x, dim, "mean"), keepdim, src._dtype, "mean"), x._dtype)
+    return _finish(_reduce(OP.MEAN, src, _axes(x, dim, "mean"), keepdim, src._dtype, "mean", _mean_grad), x._dtype)
 
 
 def _ordered(x):
@@ -89,12 +124,18 @@ def _extreme(op, arg_op, name, x, dim, keepdim, other):
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor when no dim is given, got shape {list(x.shape)}")
-        return _finish(_reduce(op, src, _axes(x, None, name), False, src._dtype, name), x._dtype)
+        return _finish(_reduce(op, src, _axes(x, None, name), False, src._dtype, name, _extreme_grad), x._dtype)
     axes = _axes(x, dim, name)
     _check_nonempty(x, axes, name)
-    values = _finish(_reduce(op, src, axes, keepdim, src._dtype, name), x._dtype)
-    indices = _reduce(arg_op, src, axes, keepdim, dt.int64, name)
-    return values_indices(values, indices)
+    indices = _reduce(arg_op, src, axes, True, dt.int64, name)
+
+    def to_index(g, a, out):  # the gradient goes to the element the index names, as in torch
+        from .index import scatter
+        if not axes:
+            return g
+        return scatter(fill_zeros(a), axes[0], indices, g)
+    values = _finish(_reduce(op, src, axes, keepdim, src._dtype, name, to_index), x._dtype)
+    return values_indices(values, indices if keepdim else reshape(indices, values._shape))
 
 
 def _check_nonempty(x, axes, name):
@@ -102,6 +143,11 @@ def _check_nonempty(x, axes, name):
         if x._shape[d] == 0:
             raise IndexError(f"{name}(): cannot reduce the empty dim {d} of shape {list(x.shape)}: the op has no "
                              f"identity")
+
+
+def fill_zeros(x):
+    from .shape import _zeros
+    return _zeros(x)
 
 
 def max(x, dim=None, keepdim=False, other=None):  # noqa: A001
@@ -115,13 +161,13 @@ def min(x, dim=None, keepdim=False, other=None):  # noqa: A001
 def amax(x, dim=(), keepdim=False):
     axes = _axes(x, dim, "amax")
     _check_nonempty(x, axes, "amax")
-    return _finish(_reduce(OP.MAX, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amax"), x._dtype)
+    return _finish(_reduce(OP.MAX, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amax", _extreme_grad), x._dtype)
 
 
 def amin(x, dim=(), keepdim=False):
     axes = _axes(x, dim, "amin")
     _check_nonempty(x, axes, "amin")
-    return _finish(_reduce(OP.MIN, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amin"), x._dtype)
+    return _finish(_reduce(OP.MIN, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amin", _extreme_grad), x._dtype)
 
 
 def _arg(op, name, x, dim, keepdim):
@@ -211,8 +257,25 @@ def _scan(op, name, x, dim, dtype):
         src0 = src
     out = empty(src0._shape, src0._dtype, x._device, name)
     _core.run(op, (src0,), (out,), _core.DIM.pack(d))
+    if needs_grad(src0):
+        rule = _cumsum_grad if op == OP.CUMSUM else _cumprod_grad
+        record(out, name.capitalize() + "Backward", (src0,), lambda g, a, o: rule(g, a, o, d), (src0, out))
     out = reshape(out, x._shape) if src.ndim == 0 else out
     return _finish(out, res)
+
+
+def _reverse_cumsum(g, d):
+    from .shape import flip
+    return flip(cumsum(flip(g, d), d), d)
+
+
+def _cumsum_grad(g, x, out, d):
+    return _reverse_cumsum(g, d)
+
+
+def _cumprod_grad(g, x, out, d):
+    # d out_k / d x_i = out_k / x_i for k >= i (inputs without zeros)
+    return ew.div(_reverse_cumsum(ew.mul(g, out), d), x)
 
 
 def cumsum(x, dim, dtype=None):
@@ -238,7 +301,18 @@ def _softmax(op, name, x, dim, dtype):
         d = x._dim(dim, name)
     out = empty(src._shape, src._dtype, x._device, name)
     _core.run(op, (src,), (out,), _core.DIM.pack(d))
+    if needs_grad(src):
+        rule = _softmax_grad if op == OP.SOFTMAX else _log_softmax_grad
+        record(out, name.capitalize() + "Backward", (src,), lambda g, y: rule(g, y, d), (out,))
     return _finish(reshape(out, x._shape), res)
+
+
+def _softmax_grad(g, y, d):
+    return ew.mul(y, ew.sub(g, sum(ew.mul(g, y), d, keepdim=True)))
+
+
+def _log_softmax_grad(g, y, d):
+    return ew.sub(g, ew.mul(ew.exp(y), sum(g, d, keepdim=True)))
 
 
 def softmax(x, dim=None, dtype=None):

@@ -2,8 +2,20 @@
 import builtins
 
 from .. import _core
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
-from .copy import contiguous
+from .copy import contiguous, copy_, fill_
+
+
+def _zeros(x):
+    """A zero tensor shaped like x for backward rules (never tracked itself)."""
+    return fill_(empty(x._shape, x._dtype, x._device, "zeros"), 0)
+
+
+def _track(out, x, name, rule):
+    if needs_grad(x):
+        record(out, name, (x,), rule)
+    return out
 
 
 def broadcast_shapes(*shapes, op="broadcast"):
@@ -43,7 +55,7 @@ def broadcast_to(x, shape, op="expand"):
             raise RuntimeError(f"{op}(): cannot expand shape {list(x._shape)} to {list(shape)}"
                                f" (dim {i}: {size} to {want})")
     shape = tuple(x._shape[i - (nd - x.ndim)] if s == -1 else s for i, s in enumerate(shape))
-    return _view(x, shape, strides, "expand")
+    return _track(_view(x, shape, strides, "expand"), x, "ExpandBackward", lambda g: g)
 
 
 def _view(x, shape, strides, op, offset=None):
@@ -89,8 +101,8 @@ def _infer_size(shape, numel, op, src_shape):
 
 def _view_strides(old_shape, old_strides, new_shape):
     """Strides that give new_shape over the same memory, or None when the layout does not allow it."""
-    if not builtins.all(old_shape) or not builtins.all(new_shape):
-        return _core.contiguous_strides(new_shape)
+    if not old_shape or not new_shape or not builtins.all(old_shape) or not builtins.all(new_shape):
+        return _core.contiguous_strides(new_shape)  # one element, or none: any strides serve
     # group old dims into contiguous chunks, then lay the new dims over each chunk
     new_strides = [0] * len(new_shape)
     view_d = len(new_shape) - 1
@@ -122,7 +134,12 @@ def view(x, *shape):
     if strides is None:
         raise RuntimeError(f"view(): view size {list(shape)} is not compatible with input shape {list(x._shape)} "
                            f"and strides {list(x._strides)}; use .reshape(...) instead")
-    return _view(x, shape, strides, "view")
+    return _reshaped(x, shape, strides)
+
+
+def _reshaped(x, shape, strides):
+    src_shape = x._shape
+    return _track(_view(x, shape, strides, "view"), x, "ViewBackward", lambda g: reshape(g, src_shape))
 
 
 def view_dtype(x, dtype):
@@ -137,7 +154,7 @@ def reshape(x, *shape):
     strides = _view_strides(x._shape, x._strides, shape)
     if strides is None:
         return view(contiguous(x), shape)
-    return _view(x, shape, strides, "reshape")
+    return _reshaped(x, shape, strides)
 
 
 def view_as(x, other):
@@ -153,7 +170,11 @@ def permute(x, *dims):
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(): got {len(dims)} dims {list(dims)} for a tensor of shape {list(x._shape)}")
     dims = x._dims(dims, "permute")
-    return _view(x, tuple(x._shape[d] for d in dims), tuple(x._strides[d] for d in dims), "permute")
+    out = _view(x, tuple(x._shape[d] for d in dims), tuple(x._strides[d] for d in dims), "permute")
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d] = i
+    return _track(out, x, "PermuteBackward", lambda g: permute(g, inverse))
 
 
 def transpose(x, dim0, dim1):
@@ -204,13 +225,13 @@ def squeeze(x, dim=None):
     else:
         drop = {d for d in x._dims(dim, "squeeze") if x._shape[d] == 1}
         keep = [d for d in range(x.ndim) if d not in drop]
-    return _view(x, tuple(x._shape[d] for d in keep), tuple(x._strides[d] for d in keep), "squeeze")
+    return _reshaped(x, tuple(x._shape[d] for d in keep), tuple(x._strides[d] for d in keep))
 
 
 def unsqueeze(x, dim):
     d = x._dim(dim, "unsqueeze", extra=1)
     stride = x._strides[d] * x._shape[d] if d < x.ndim else 1
-    return _view(x, x._shape[:d] + (1,) + x._shape[d:], x._strides[:d] + (stride,) + x._strides[d:], "unsqueeze")
+    return _reshaped(x, x._shape[:d] + (1,) + x._shape[d:], x._strides[:d] + (stride,) + x._strides[d:])
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -240,7 +261,15 @@ def narrow(x, dim, start, length):
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise IndexError(f"narrow(): start {start} and length {length} out of range for dim {d} of size {size}")
     shape = x._shape[:d] + (length,) + x._shape[d + 1:]
-    return _view(x, shape, x._strides, "narrow", x._offset + start * x._strides[d])
+    out = _view(x, shape, x._strides, "narrow", x._offset + start * x._strides[d])
+    return _track(out, x, "NarrowBackward", lambda g: _scatter_back(x, g, lambda gx: narrow(gx, d, start, length)))
+
+
+def _scatter_back(x, g, same_view):
+    """The gradient of a view of x: zeros, with g written where the view looks."""
+    gx = _zeros(x)
+    copy_(same_view(gx), g)
+    return gx
 
 
 def split(x, split_size_or_sections, dim=0):
@@ -282,12 +311,12 @@ def select(x, dim, index):
     if not -size <= i < size:
         raise IndexError(f"select(): index {i} is out of bounds for dim {d} with size {size}")
     i %= size
-    return _view(x, x._shape[:d] + x._shape[d + 1:], x._strides[:d] + x._strides[d + 1:], "select",
-                 x._offset + i * x._strides[d])
+    out = _view(x, x._shape[:d] + x._shape[d + 1:], x._strides[:d] + x._strides[d + 1:], "select",
+                x._offset + i * x._strides[d])
+    return _track(out, x, "SelectBackward", lambda g: _scatter_back(x, g, lambda gx: select(gx, d, i)))
 
 
 def cat(tensors, dim=0, out=None):
-    from .copy import copy_
     from .._dtype import promote
     tensors = [t for t in tensors]
     if not tensors:
@@ -311,9 +340,14 @@ def cat(tensors, dim=0, out=None):
     shape[d] = sum(t._shape[d] for t in parts)
     result = out if out is not None else empty(shape, dtype, ref.device, "cat")
     start = 0
-    for t in parts:
-        copy_(narrow(result, d, start, t._shape[d]), t)
-        start += t._shape[d]
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        for t in parts:
+            copy_(narrow(result, d, start, t._shape[d]), t)
+            start += t._shape[d]
+    if needs_grad(*parts):
+        sizes = [t._shape[d] for t in parts]
+        record(result, "CatBackward", tuple(parts), lambda g: split(g, sizes, d))
     return result
 
 
@@ -338,7 +372,10 @@ def flip(x, dims):
     for d in dims:
         offset += (x._shape[d] - 1) * strides[d]
         strides[d] = -strides[d]
-    return _view(x, x._shape, tuple(strides), "flip", offset).clone()
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        out = _view(x, x._shape, tuple(strides), "flip", offset).clone()
+    return _track(out, x, "FlipBackward", lambda g: flip(g, dims))
 
 
 def roll(x, shifts, dims=None):
@@ -374,7 +411,7 @@ def repeat(x, *sizes):
         expanded_shape += [r, s]
         view_shape += [1, s]
     tiled = expand(reshape(src, view_shape), expanded_shape)
-    return reshape(contiguous(tiled), tuple(r * s for r, s in zip(sizes, src._shape)))
+    return reshape(contiguous(tiled), tuple(r * s for r, s in zip(sizes, src._shape)))  # differentiable by parts
 
 
 def tile(x, dims):
@@ -385,7 +422,6 @@ def tile(x, dims):
 
 
 def pad(x, pad, mode="constant", value=0.0):
-    from .copy import copy_, fill_
     if mode != "constant":
         raise NotImplementedError(f"pad(): mode {mode!r} is not supported yet (only 'constant')")
     pad = list(pad)
@@ -406,11 +442,17 @@ def pad(x, pad, mode="constant", value=0.0):
             src = narrow(src, d, 0, src._shape[d] + hi)
         shape[d] += lo + hi
     out = fill_(empty(shape, x.dtype, x.device, "pad"), value)
-    inner = out
-    for i in range(len(pad) // 2):
-        d = x.ndim - 1 - i
-        inner = narrow(inner, d, max(pad[2 * i], 0), src._shape[d])
-    copy_(inner, src)
+
+    def interior(t):
+        for i in range(len(pad) // 2):
+            d = x.ndim - 1 - i
+            t = narrow(t, d, max(pad[2 * i], 0), src._shape[d])
+        return t
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        copy_(interior(out), src)
+    if needs_grad(src):
+        record(out, "PadBackward", (src,), lambda g: interior(g))
     return out
 
 

@@ -1,0 +1,406 @@
+"""tinytorch.nn.functional: PyTorch's functional names over the ops (each op's maths lives in tinytorch.ops)."""
+import math
+
+from .. import _dtype as dt
+from ..ops import elementwise as ew
+from ..ops import reduce as rd
+from ..ops import shape as sh
+from ..ops.elementwise import (gelu, relu, sigmoid, silu, softplus, tanh)  # noqa: F401
+from ..ops.index import gather
+from ..ops.linalg import matmul
+from ..ops.reduce import log_softmax, logsumexp, softmax  # noqa: F401
+from ..ops.shape import pad  # noqa: F401
+from ..tensor import Tensor
+
+
+def _check_tensor(x, op):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): expected a tensor, got {type(x).__name__}")
+
+
+# ---- activations
+def relu6(x, inplace=False):
+    return hardtanh(x, 0.0, 6.0)
+
+
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    return ew.where(ew.gt(x, 0), x, ew.mul(x, negative_slope))
+
+
+def elu(x, alpha=1.0, inplace=False):
+    return ew.where(ew.gt(x, 0), x, ew.mul(ew.expm1(x), alpha))
+
+
+def selu(x, inplace=False):
+    return ew.mul(elu(x, 1.6732632423543772), 1.0507009873554805)
+
+
+def celu(x, alpha=1.0, inplace=False):
+    return ew.where(ew.gt(x, 0), x, ew.mul(ew.expm1(ew.div(x, alpha)), alpha))
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
+    return ew.clamp(x, min_val, max_val)
+
+
+def hardsigmoid(x, inplace=False):
+    return ew.div(ew.clamp(ew.add(x, 3.0), 0.0, 6.0), 6.0)
+
+
+def hardswish(x, inplace=False):
+    return ew.mul(x, hardsigmoid(x))
+
+
+def mish(x, inplace=False):
+    return ew.mul(x, ew.tanh(softplus(x)))
+
+
+def logsigmoid(x):
+    return ew.neg(softplus(ew.neg(x)))
+
+
+def softsign(x):
+    return ew.div(x, ew.add(ew.abs(x), 1.0))
+
+
+def tanhshrink(x):
+    return ew.sub(x, ew.tanh(x))
+
+
+def softmin(x, dim=None, dtype=None):
+    return softmax(ew.neg(x), dim, dtype)
+
+
+def glu(x, dim=-1):
+    a, b = sh.chunk(x, 2, dim)
+    return ew.mul(a, ew.sigmoid(b))
+
+
+def threshold(x, threshold, value, inplace=False):
+    return ew.where(ew.gt(x, threshold), x, value)
+
+
+def normalize(x, p=2.0, dim=1, eps=1e-12):
+    return ew.div(x, ew.clamp_min(rd.norm(x, p, dim, keepdim=True), eps))
+
+
+# ---- linear layers
+def linear(x, weight, bias=None):
+    out = matmul(x, sh.t(weight) if weight.ndim == 2 else weight)
+    return ew.add(out, bias) if bias is not None else out
+
+
+def bilinear(x1, x2, weight, bias=None):
+    """out[..., o] = sum_ij x1[..., i] weight[o, i, j] x2[..., j] (+ bias[o])."""
+    lead = tuple(x1.shape[:-1])
+    left = sh.squeeze(matmul(sh.reshape(x1, (-1, 1, 1, x1.shape[-1])), weight), -2)  # [N, O, j]
+    out = rd.sum(ew.mul(left, sh.reshape(x2, (-1, 1, x2.shape[-1]))), -1)
+    out = sh.reshape(out, lead + (weight.shape[0],))
+    return ew.add(out, bias) if bias is not None else out
+
+
+def dropout(x, p=0.5, training=True, inplace=False):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout(): probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return ew.mul(x, 0.0)
+    from ..ops.random import rand
+    keep = ew.ge(rand(x.shape, dtype=x.dtype if x.dtype.is_floating_point else None, device=x.device), p)
+    return ew.mul(ew.where(keep, x, 0.0), 1.0 / (1.0 - p))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
+              sparse=False):
+    from ..ops.index import index_select
+    if input.dtype.category != 1:
+        raise TypeError(f"embedding(): indices must be an integer tensor, got {input.dtype.name}")
+    flat = sh.reshape(input, (-1,))
+    n = weight.shape[0]
+    from ..ops.reduce import any as any_
+    if flat.numel() and any_(ew.logical_or(ew.lt(flat, 0), ew.ge(flat, n))).item():
+        bad = flat[ew.logical_or(ew.lt(flat, 0), ew.ge(flat, n))][0].item()
+        raise IndexError(f"embedding(): index {bad} is out of range for {n} embeddings")
+    if padding_idx is not None and weight.requires_grad:
+        # the padding row gets no gradient: route its lookups through a detached copy of the weight
+        pad_idx = padding_idx % n
+        rows = index_select(weight, 0, flat)
+        fixed = index_select(weight.detach(), 0, flat)
+        out = ew.where(sh.unsqueeze(ew.eq(flat, pad_idx), 1), fixed, rows)
+    else:
+        out = index_select(weight, 0, flat)
+    return sh.reshape(out, tuple(input.shape) + (weight.shape[1],))
+
+
+def one_hot(tensor, num_classes=-1):
+    from ..ops.creation import arange
+    if tensor.dtype is not dt.int64:
+        raise RuntimeError(f"one_hot(): expected an int64 tensor, got {tensor.dtype.name}")
+    if num_classes < 0:
+        num_classes = int(rd.max(tensor).item()) + 1 if tensor.numel() else 0
+    classes = arange(num_classes, device=tensor.device)
+    return ew.eq(sh.unsqueeze(tensor, -1), classes).long()
+
+
+# ---- normalisation
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise RuntimeError(f"layer_norm(): normalized_shape {list(shape)} does not match the trailing dims of "
+                           f"input {list(x.shape)}")
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = rd.mean(x, dims, keepdim=True)
+    centred = ew.sub(x, mean)
+    var = rd.mean(ew.mul(centred, centred), dims, keepdim=True)
+    out = ew.mul(centred, ew.rsqrt(ew.add(var, eps)))
+    if weight is not None:
+        out = ew.mul(out, weight)
+    if bias is not None:
+        out = ew.add(out, bias)
+    return out
+
+
+def rms_norm(x, normalized_shape, weight=None, eps=None):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    if eps is None:
+        eps = _finfo_eps(x.dtype)
+    out = ew.mul(x, ew.rsqrt(ew.add(rd.mean(ew.mul(x, x), dims, keepdim=True), eps)))
+    return ew.mul(out, weight) if weight is not None else out
+
+
+def _finfo_eps(dtype):
+    return {dt.float64: 2.220446049250313e-16, dt.float16: 0.0009765625, dt.bfloat16: 0.0078125}.get(
+        dtype, 1.1920928955078125e-07)
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm(): expected at least 2-d input, got shape {list(x.shape)}")
+    dims = (0,) + tuple(range(2, x.ndim))
+    bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        n = x.numel() // x.shape[1]
+        if n <= 1:
+            raise ValueError(f"batch_norm(): expected more than 1 value per channel when training, got input size "
+                             f"{list(x.shape)}")
+        mean = rd.mean(x, dims)
+        centred = ew.sub(x, sh.reshape(mean, bshape))
+        var = rd.mean(ew.mul(centred, centred), dims)
+        if running_mean is not None:
+            from ..autograd.grad_mode import no_grad
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(ew.mul(mean.detach(), momentum))
+                running_var.mul_(1 - momentum).add_(ew.mul(var.detach(), momentum * n / (n - 1)))
+        out = ew.mul(centred, sh.reshape(ew.rsqrt(ew.add(var, eps)), bshape))
+    else:
+        out = ew.mul(ew.sub(x, sh.reshape(running_mean, bshape)),
+                     sh.reshape(ew.rsqrt(ew.add(running_var, eps)), bshape))
+    if weight is not None:
+        out = ew.mul(out, sh.reshape(weight, bshape))
+    if bias is not None:
+        out = ew.add(out, sh.reshape(bias, bshape))
+    return out
+
+
+# ---- losses
+def _reduce_loss(loss, reduction, op):
+    if reduction == "mean":
+        return rd.mean(loss)
+    if reduction == "sum":
+        return rd.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}(): reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_same(a, b, op):
+    if tuple(a.shape) != tuple(b.shape):
+        import warnings
+        warnings.warn(f"{op}(): using a target size ({list(b.shape)}) that is different to the input size "
+                      f"({list(a.shape)}); this will likely lead to incorrect results due to broadcasting",
+                      stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+    _check_same(input, target, "mse_loss")
+    d = ew.sub(input, target)
+    return _reduce_loss(ew.mul(d, d), reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
+    _check_same(input, target, "l1_loss")
+    return _reduce_loss(ew.abs(ew.sub(input, target)), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):  # noqa: A002
+    d = ew.abs(ew.sub(input, target))
+    if beta == 0:
+        return _reduce_loss(d, reduction, "smooth_l1_loss")
+    loss = ew.where(ew.lt(d, beta), ew.div(ew.mul(ew.mul(d, d), 0.5), beta), ew.sub(d, 0.5 * beta))
+    return _reduce_loss(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
+    d = ew.abs(ew.sub(input, target))
+    loss = ew.where(ew.lt(d, delta), ew.mul(ew.mul(d, d), 0.5), ew.mul(ew.sub(d, 0.5 * delta), delta))
+    return _reduce_loss(loss, reduction, "huber_loss")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+             reduction="mean"):
+    _check_tensor(input, "nll_loss")
+    if input.ndim == 1:
+        input, target = sh.unsqueeze(input, 0), sh.unsqueeze(target, 0)
+    if target.dtype.category != 1:
+        raise RuntimeError(f"nll_loss(): expected an integer target, got {target.dtype.name}")
+    if input.ndim < 2 or tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+        raise ValueError(f"nll_loss(): expected input [N, C, ...] and target [N, ...], got {list(input.shape)} and "
+                         f"{list(target.shape)}")
+    c = input.shape[1]
+    target = target.long()
+    valid = ew.ne(target, ignore_index)
+    safe = ew.where(valid, target, 0)
+    from ..ops.reduce import any as any_
+    if safe.numel() and any_(ew.logical_or(ew.lt(safe, 0), ew.ge(safe, c))).item():
+        bad = safe[ew.logical_or(ew.lt(safe, 0), ew.ge(safe, c))][0].item()
+        raise IndexError(f"nll_loss(): target {bad} is out of bounds for {c} classes")
+    picked = sh.squeeze(gather(input, 1, sh.unsqueeze(safe, 1)), 1)
+    w = ew.where(valid, 1.0, 0.0) if weight is None else ew.where(valid, weight[safe], 0.0)
+    w = w.to(input.dtype)
+    loss = ew.neg(ew.mul(picked, w))
+    if reduction == "mean":
+        return ew.div(rd.sum(loss), rd.sum(w))
+    return _reduce_loss(loss, reduction, "nll_loss")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+                  reduction="mean", label_smoothing=0.0):
+    _check_tensor(input, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
+    logp = log_softmax(input, 1 if input.ndim > 1 else 0)
+    if target.dtype.is_floating_point:  # class probabilities
+        if tuple(target.shape) != tuple(input.shape):
+            raise ValueError(f"cross_entropy(): probability target {list(target.shape)} must match input "
+                             f"{list(input.shape)}")
+        c = input.shape[1] if input.ndim > 1 else input.shape[0]
+        if label_smoothing:
+            target = ew.add(ew.mul(target, 1 - label_smoothing), label_smoothing / c)
+        prod = ew.mul(logp, target)
+        if weight is not None:
+            prod = ew.mul(prod, sh.reshape(weight, (1, c) + (1,) * (input.ndim - 2)) if input.ndim > 1 else weight)
+        loss = ew.neg(rd.sum(prod, 1 if input.ndim > 1 else 0))
+        if reduction == "mean":
+            return ew.div(rd.sum(loss), float(max(input.shape[0], 1)) if input.ndim > 1 else 1.0)
+        return _reduce_loss(loss, reduction, "cross_entropy")
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return nll
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    cls_dim = 1 if input.ndim > 1 else 0
+    lp = logp if weight is None else ew.mul(logp, sh.reshape(weight, (1, c) + (1,) * (input.ndim - 2))
+                                            if input.ndim > 1 else weight)
+    smooth = ew.neg(rd.sum(lp, cls_dim))
+    t = target if input.ndim > 1 else sh.unsqueeze(target, 0)
+    valid = ew.ne(t, ignore_index).to(input.dtype)
+    smooth = ew.mul(smooth if input.ndim > 1 else sh.unsqueeze(smooth, 0), valid)
+    if reduction == "mean":
+        if weight is None:
+            denom = rd.sum(valid)
+        else:
+            denom = rd.sum(ew.mul(valid, weight[ew.where(ew.ne(t, ignore_index), t, 0)]))
+        smooth = ew.div(rd.sum(smooth), denom)
+    elif reduction == "sum":
+        smooth = rd.sum(smooth)
+    elif input.ndim == 1:
+        smooth = sh.squeeze(smooth, 0)
+    return ew.add(ew.mul(nll, 1 - label_smoothing), ew.mul(smooth, label_smoothing / c))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
+    _check_same(input, target, "binary_cross_entropy")
+    # torch clamps the logs at -100 so that 0 and 1 give finite losses
+    log_p = ew.clamp_min(ew.log(input), -100.0)
+    log_1p = ew.clamp_min(ew.log(ew.rsub(input, 1.0)), -100.0)
+    loss = ew.neg(ew.add(ew.mul(target, log_p), ew.mul(ew.rsub(target, 1.0), log_1p)))
+    if weight is not None:
+        loss = ew.mul(loss, weight)
+    return _reduce_loss(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                                     reduction="mean", pos_weight=None):
+    _check_same(input, target, "binary_cross_entropy_with_logits")
+    log_sig = logsigmoid(input)
+    log_one_minus = logsigmoid(ew.neg(input))
+    pos = ew.mul(target, log_sig)
+    if pos_weight is not None:
+        pos = ew.mul(pos, pos_weight)
+    loss = ew.neg(ew.add(pos, ew.mul(ew.rsub(target, 1.0), log_one_minus)))
+    if weight is not None:
+        loss = ew.mul(loss, weight)
+    return _reduce_loss(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002
+    if log_target:
+        loss = ew.mul(ew.exp(target), ew.sub(target, input))
+    else:
+        loss = ew.where(ew.gt(target, 0), ew.mul(target, ew.sub(ew.log(ew.where(ew.gt(target, 0), target, 1.0)),
+                                                                 input)), 0.0)
+    if reduction == "batchmean":
+        return ew.div(rd.sum(loss), float(input.shape[0]) if input.ndim else 1.0)
+    return _reduce_loss(loss, reduction, "kl_div")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    dot = rd.sum(ew.mul(x1, x2), dim)
+    n1 = ew.clamp_min(rd.norm(x1, 2, dim), eps)
+    n2 = ew.clamp_min(rd.norm(x2, 2, dim), eps)
+    return ew.div(dot, ew.mul(n1, n2))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,  # noqa: A002
+                          reduction="mean"):
+    cos = cosine_similarity(input1, input2, dim=-1)
+    loss = ew.where(ew.eq(target, 1), ew.rsub(cos, 1.0), ew.clamp_min(ew.sub(cos, margin), 0.0))
+    return _reduce_loss(loss, reduction, "cosine_embedding_loss")
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return rd.norm(ew.add(ew.sub(x1, x2), eps), p, -1, keepdim)
+
+
+def soft_margin_loss(input, target, reduction="mean"):  # noqa: A002
+    return _reduce_loss(softplus(ew.neg(ew.mul(input, target))), reduction, "soft_margin_loss")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce_loss(ew.clamp_min(ew.add(ew.mul(ew.neg(target), ew.sub(input1, input2)), margin), 0.0),
+                        reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):  # noqa: A002
+    loss = ew.where(ew.eq(target, 1), input, ew.clamp_min(ew.rsub(input, margin), 0.0))
+    return _reduce_loss(loss, reduction, "hinge_embedding_loss")
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):  # noqa: A002
+    if log_input:
+        loss = ew.sub(ew.exp(input), ew.mul(target, input))
+    else:
+        loss = ew.sub(input, ew.mul(target, ew.log(ew.add(input, eps))))
+    return _reduce_loss(loss, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):  # noqa: A002
+    v = ew.clamp_min(var, eps)
+    loss = ew.mul(ew.add(ew.log(v), ew.div(ew.square(ew.sub(input, target)), v)), 0.5)
+    if full:
+        loss = ew.add(loss, 0.5 * math.log(2 * math.pi))
+    return _reduce_loss(loss, reduction, "gaussian_nll_loss")
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "dt", "ew", "rd", "sh", "Tensor")]

@@ -1,0 +1,143 @@
+from ...ops import elementwise as ew
+from ...ops import reduce as rd
+from .. import functional as F
+from .module import Module
+
+
+def _simple(name, fn, doc=""):
+    """An activation module without parameters: forward(x) = fn(x)."""
+    def forward(self, x):
+        return fn(x)
+
+    def __init__(self, inplace=False):
+        Module.__init__(self)
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+    return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr, "__doc__": doc})
+
+
+ReLU = _simple("ReLU", ew.relu)
+ReLU6 = _simple("ReLU6", F.relu6)
+SiLU = _simple("SiLU", ew.silu)
+Mish = _simple("Mish", F.mish)
+Tanh = _simple("Tanh", ew.tanh)
+Sigmoid = _simple("Sigmoid", ew.sigmoid)
+Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid)
+Hardswish = _simple("Hardswish", F.hardswish)
+LogSigmoid = _simple("LogSigmoid", F.logsigmoid)
+Softsign = _simple("Softsign", F.softsign)
+Tanhshrink = _simple("Tanhshrink", F.tanhshrink)
+SELU = _simple("SELU", F.selu)
+
+
+class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return ew.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate='{self.approximate}'"
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class CELU(ELU):
+    def forward(self, x):
+        return F.celu(x, self.alpha)
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return ew.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value)
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+
+class _DimModule(Module):
+    fn = None
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return type(self).fn(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_DimModule):
+    fn = staticmethod(rd.softmax)
+
+
+class LogSoftmax(_DimModule):
+    fn = staticmethod(rd.log_softmax)
+
+
+class Softmin(_DimModule):
+    fn = staticmethod(F.softmin)

@@ -1,0 +1,234 @@
+"""Generic forward tests driven by optable.OPS: every row, every dtype it supports, contiguous and non-contiguous
+inputs, against PyTorch (values, shapes and dtypes) and NumPy (values and shapes). Where PyTorch refuses an
+input, tinytorch must refuse it too, with a Python exception."""
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import tinytorch as tt
+from optable import (DTYPES, FLOATS, LAYOUTS, OPS, SPECIALS, TORCH_DTYPE, check, dname, layout_values, make_np,
+                     to_torch, to_tt, with_layout)
+
+ERRORS = (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError)
+HALF = ("float16", "bfloat16")
+
+
+@pytest.fixture(autouse=True)
+def _default_device(device):
+    """Constants made inside the op expressions (m.tensor([...])) land on the device under test."""
+    tt.set_default_device(device)
+    yield
+    tt.set_default_device("cpu")
+
+
+def _layouts_for(row, dtype):
+    """Contiguous inputs for every dtype; the non-contiguous layouts for the row's first dtype (the layout code
+    paths do not depend on the dtype; keeps the suite fast)."""
+    if dtype == row.dtypes[0] or (dtype == "float16" and row.dtypes[0] != "float32"):
+        return LAYOUTS
+    return ("contig",)
+
+
+CASES = [pytest.param(row, dtype, layout, id=f"{row.id}-{dtype}-{layout}")
+         for row in OPS for dtype in row.dtypes for layout in _layouts_for(row, dtype)]
+
+
+def _np_inputs(vals, dtype):
+    # NumPy computes the references for the half types in float64 (its float16 sums lose too much)
+    return [v.astype(np.float64) if dtype in HALF else v for v in vals]
+
+
+def _torch_reference(fn, ins, dtype):
+    """torch's answer; for a half type torch's CPU lacks, the float32 answer rounded to that type."""
+    try:
+        return fn(torch, *ins)
+    except (RuntimeError, NotImplementedError) as e:
+        if dtype not in HALF or "not implemented for" not in str(e):
+            raise
+    out = fn(torch, *[i.float() if i.dtype == TORCH_DTYPE[dtype] else i for i in ins])
+    return _tree(out, lambda t: t.to(TORCH_DTYPE[dtype]) if t.dtype == torch.float32 else t)
+
+
+def _tree(x, f):
+    if isinstance(x, (tuple, list)):
+        return type(x)(*[_tree(v, f) for v in x]) if hasattr(x, "_fields") else type(x)(_tree(v, f) for v in x)
+    return f(x) if isinstance(x, torch.Tensor) else x
+
+
+def _check_np(got, want, what, scale):
+    if want is None:
+        return
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(want), f"{what}: structure differs from NumPy's"
+        for i, (g, w) in enumerate(zip(got, want)):
+            _check_np(g, w, f"{what}[{i}]", scale)
+        return
+    check(got, np.asarray(want), what + " (vs NumPy)", scale, check_dtype=False)
+
+
+def run_case(row, dtype, layout, arrays, device, signed_zero=False):
+    """One case: the row on these inputs, in this layout, checked against torch and NumPy."""
+    vals = [layout_values(a, layout) for a in arrays]
+    t_in = [with_layout(a, dtype, layout, tt, device) for a in arrays]
+    p_in = [with_layout(a, dtype, layout, torch) for a in arrays]
+    what = f"{row.id} {dtype} {layout} shapes {[a.shape for a in arrays]}"
+    try:
+        want = _torch_reference(row.torch_fn or row.fn, p_in, dtype)
+    except Exception as e:  # torch refuses: so must tinytorch, with a Python exception
+        try:
+            got = row.fn(tt, *t_in)
+        except ERRORS:
+            return
+        raise AssertionError(f"{what}: torch raises {type(e).__name__}({e}) but tinytorch returned {got!r}")
+    got = row.fn(tt, *t_in)
+    check(got, want, what, row.scale, signed_zero=signed_zero)
+    if row.np_fn is not None and not signed_zero:
+        with np.errstate(all="ignore"):
+            ref = row.np_fn(*_np_inputs(vals, dtype))
+        _check_np(got, ref, what, row.scale)
+
+
+@pytest.mark.parametrize("row,dtype,layout", CASES)
+def test_forward(row, dtype, layout, device):
+    rng = np.random.default_rng(zlib.crc32(f"{row.id}-{dtype}".encode()))
+    failures = []
+    for shapes in row.shapes:
+        arrays = [make_np(s, dtype, dom, rng) for s, dom in zip(shapes, row.domains(len(shapes)))]
+        try:
+            run_case(row, dtype, layout, arrays, device)
+        except Exception as e:  # collect every shape's failure, not only the first
+            failures.append(f"{type(e).__name__}: {e}")
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+
+
+SPECIAL_CASES = [pytest.param(row, dtype, id=f"{row.id}-{dtype}") for row in OPS if row.special
+                 for dtype in FLOATS if dtype in row.dtypes]
+
+
+@pytest.mark.parametrize("row,dtype", SPECIAL_CASES)
+def test_special_values(row, dtype, device):
+    """nan, +-inf, -0.0 and friends through the float ops: every pair of them for the binary ops."""
+    sp = np.array(SPECIALS, dtype=np.float64)
+    n = len(row.shapes[0])
+    arrays = [sp] if n == 1 else [sp[:, None], sp[None, :]]
+    arrays = [to_numpy_dtype(a, dtype) for a in arrays]
+    run_case(row, dtype, "contig", arrays, device, signed_zero=row.signed_zero)
+
+
+def to_numpy_dtype(a, dtype):
+    if dtype == "bfloat16":
+        return torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16).float().numpy()
+    return a.astype(dtype)
+
+
+# ---- casts between all dtypes
+def _cast_source(src, dst, rng):
+    if src == "bool":
+        return rng.random((3, 6)) < 0.5
+    vals = [0, 1, 2, 3.5, 7.25, 100.75, 0.5, 5, 9.9, 0, 1.25, 3, 4, 6.5, 8, 127, 0.25, 2]
+    if dst != "uint8" and src != "uint8":
+        vals[8:14] = [-1.5, -7.25, -0.0, -3, -100.5, -0.75]
+    if src in FLOATS and (dst in FLOATS or dst == "bool"):
+        vals[14:17] = [float("nan"), float("inf"), -float("inf")]
+    a = np.array(vals, dtype=np.float64).reshape(3, 6)
+    p = torch.from_numpy(a).to(TORCH_DTYPE[src])  # torch's own rounding/truncation into src
+    return (p.float() if src == "bfloat16" else p).numpy()
+
+
+@pytest.mark.parametrize("layout", ["contig", "T", "step"])
+@pytest.mark.parametrize("src,dst", list(itertools.product(DTYPES, DTYPES)))
+def test_cast(src, dst, layout, device):
+    rng = np.random.default_rng(zlib.crc32(f"{src}{dst}".encode()))
+    arr = _cast_source(src, dst, rng)
+    got = with_layout(arr, src, layout, tt, device).to(getattr(tt, dst))
+    want = with_layout(arr, src, layout, torch).to(TORCH_DTYPE[dst])
+    check(got, want, f"cast {src}->{dst} {layout}", scale=0)  # casts are exact
+    if src != dst:
+        assert got.is_contiguous()
+
+
+def test_cast_int_narrowing_and_rounding(device):
+    vals = [2 ** 40 + 5, -(2 ** 33) - 1, 2 ** 31, 2 ** 24 + 1, -(2 ** 53) - 3, 255, 256, -1]
+    for dst in ("int32", "float32", "float64", "float16", "bfloat16", "bool"):
+        got = tt.tensor(vals, device=device).to(getattr(tt, dst))
+        want = torch.tensor(vals).to(TORCH_DTYPE[dst])
+        check(got, want, f"int64 -> {dst}", scale=0)
+    # round to nearest even when a float is narrowed
+    f64 = [1 + 2 ** -24, 1 + 3 * 2 ** -24, 65520.0, 1e-8, 3.4e38, 1e39, -1e39, 2 ** -149]
+    for dst in ("float32", "float16", "bfloat16"):
+        got = tt.tensor(f64, dtype=tt.float64, device=device).to(getattr(tt, dst))
+        want = torch.tensor(f64, dtype=torch.float64).to(TORCH_DTYPE[dst])
+        check(got, want, f"float64 -> {dst}", scale=0)
+
+
+# ---- mixed dtypes, element values included
+MIXED_OPS = {
+    "add": lambda m, x, y: m.add(x, y), "sub": lambda m, x, y: m.sub(x, y), "mul": lambda m, x, y: x * y,
+    "div": lambda m, x, y: x / y, "floor_divide": lambda m, x, y: x // y, "remainder": lambda m, x, y: x % y,
+    "maximum": lambda m, x, y: m.maximum(x, y), "lt": lambda m, x, y: m.lt(x, y),
+    "where": lambda m, x, y: m.where(x > y, x, y), "pow": lambda m, x, y: m.pow(x, y),
+}
+
+
+@pytest.mark.parametrize("d1,d2", list(itertools.product(DTYPES, DTYPES)))
+@pytest.mark.parametrize("name", ["add", "sub", "div", "floor_divide", "maximum", "lt", "where", "pow"])
+def test_mixed_dtypes(name, d1, d2, device):
+    rng = np.random.default_rng(zlib.crc32(f"{name}{d1}{d2}".encode()))
+    a = make_np((2, 3), d1, "pos" if name == "pow" else "any", rng)
+    b = make_np((3,), d2, "expo" if name == "pow" else "nonzero", rng)
+    if name == "pow" and d2 in FLOATS:
+        b = np.abs(b).astype(b.dtype)
+    fn = MIXED_OPS[name]
+    for x, y in (((a, d1), (b, d2)), ((b, d2), (a, d1))):
+        if name == "pow" and y[0] is a:
+            continue
+        row = type("R", (), {"fn": fn, "torch_fn": None, "np_fn": None, "scale": 1.0,
+                             "id": f"{name}({x[1]},{y[1]})"})
+        _run_mixed(row, x, y, device)
+
+
+def _run_mixed(row, x, y, device):
+    tx, ty = to_tt(x[0], x[1], device), to_tt(y[0], y[1], device)
+    px, py = to_torch(x[0], x[1]), to_torch(y[0], y[1])
+    try:
+        want = row.fn(torch, px, py)
+    except Exception:
+        with pytest.raises(ERRORS):
+            row.fn(tt, tx, ty)
+        return
+    check(row.fn(tt, tx, ty), want, row.id)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES])
+@pytest.mark.parametrize("scalar", [3, -2, 2.5, True, 0.0])
+@pytest.mark.parametrize("name", ["add", "mul", "div", "sub", "gt", "maximum"])
+def test_tensor_scalar(name, scalar, dtype, device):
+    """Python scalars on either side: their category can raise the result's (int tensor + 2.5 is float), never
+    its width (float16 tensor + 2.5 stays float16)."""
+    fn = MIXED_OPS.get(name) or (lambda m, x, y: getattr(m, name)(x, y))
+    arr = make_np((2, 3), dtype, "nonzero", np.random.default_rng(1))
+    for swap in (False, True):
+        t = to_tt(arr, dtype, device)
+        p = to_torch(arr, dtype)
+        args_t = (scalar, t) if swap else (t, scalar)
+        args_p = (scalar, p) if swap else (p, scalar)
+        if name == "maximum":  # torch.maximum takes tensors only; its 0-d form is the scalar's analogue
+            args_p = tuple(torch.tensor(v) if not isinstance(v, torch.Tensor) else v for v in args_p)
+            args_t = tuple(tt.tensor(v) if not isinstance(v, tt.Tensor) else v for v in args_t)
+        try:
+            want = fn(torch, *args_p)
+        except Exception:
+            with pytest.raises(ERRORS):
+                fn(tt, *args_t)
+            continue
+        with np.errstate(all="ignore"):
+            check(fn(tt, *args_t), want, f"{name}{'(scalar, t)' if swap else '(t, scalar)'} {dtype} {scalar!r}")
+
+
+def test_dname_helper():
+    assert dname(tt.float32) == dname(torch.float32) == "float32"
+    assert dname(tt.bool) == dname(torch.bool) == "bool"
