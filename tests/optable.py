@@ -26,6 +26,7 @@ NP_DTYPE = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
 # (rtol, atol) by result dtype
 TOL = {"float32": (2e-5, 1e-5), "float64": (1e-10, 1e-12), "float16": (2e-3, 2e-3), "bfloat16": (1.6e-2, 1.6e-2)}
 LAYOUTS = ("contig", "T", "step", "bcast")
+NO_BCAST = ("contig", "T", "step")  # for ops whose answer depends on ties (bcast repeats values)
 SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -2.5, 3.0, 1e-3, -1e-3, 20.0, -20.0]
 
 
@@ -227,7 +228,7 @@ ANY_INT = NUMERIC
 _UNARY = [
     ("neg", lambda m, x: m.neg(x), None, np.negative, FLOATS + ("int32", "int64"), "any", True),
     ("abs", lambda m, x: m.abs(x), None, np.abs, NUMERIC, "any", True),
-    ("sign", lambda m, x: m.sign(x), None, np.sign, NUMERIC + ("bool",), "any", True),
+    ("sign", lambda m, x: m.sign(x), None, lambda a: a if a.dtype == bool else np.sign(a), NUMERIC + ("bool",), "any", True),
     ("exp", lambda m, x: m.exp(x), None, lambda a: np.exp(_f(a)), DTYPES, "any", False),
     ("exp2", lambda m, x: m.exp2(x), None, lambda a: np.exp2(_f(a)), DTYPES, "any", False),
     ("log", lambda m, x: m.log(x), None, lambda a: np.log(_f(a)), DTYPES, "pos", False),
@@ -270,12 +271,13 @@ _UNARY = [
     ("invert_bool", lambda m, x: ~x, None, np.logical_not, ("bool",), "any", False),
     ("invert_int", lambda m, x: ~x, None, np.invert, ("int32", "int64"), "any", False),
     ("clamp", lambda m, x: m.clamp(x, -1.0, 1.5), None, lambda a: np.clip(a, -1.0, 1.5), FLOATS, "any", False),
-    ("clamp_int", lambda m, x: m.clamp(x, min=-2, max=3), None, lambda a: np.clip(a, -2, 3), NUMERIC, "any",
+    ("clamp_int", lambda m, x: m.clamp(x, min=-2, max=3), None, lambda a: np.clip(a, -2, 3), FLOATS + ("int32", "int64"), "any",
      False),
     ("clamp_min", lambda m, x: x.clamp_min(0.5), None, lambda a: np.maximum(a, 0.5), FLOATS, "any", False),
 ]
 for _n, _fn, _tfn, _np, _dts, _dom, _sz in _UNARY:
-    _ok_special = not _n.startswith(("invert", "clamp_int"))
+    # gelu(+inf) is inf in tinytorch but nan in torch 2.13's CPU kernel: torch is the odd one out there
+    _ok_special = not _n.startswith(("invert", "clamp_int", "gelu"))
     op(_n, _fn, U, _dts, torch_fn=_tfn, np_fn=_np, domain=_dom, special=_ok_special, signed_zero=_sz)
 
 # ---- binary, broadcasting; Python scalars; special values
@@ -368,7 +370,9 @@ R_DIM = [(), (7,), (3, 5), (2, 3, 4), (4, 0), (0, 3)]
 
 
 def _np_reduce(fn, axis, keep):
-    return lambda a: fn(a, axis=axis, keepdims=keep)
+    # a 0-d tensor takes dim 0 / -1 in torch; NumPy wants no axis there. Integers multiply in int64, as torch.
+    return lambda a: fn(a.astype(np.int64) if a.dtype.kind in "ub" and fn is np.prod else a,
+                        axis=axis if a.ndim else None, keepdims=keep)
 
 
 _NP_RED = {"sum": np.sum, "mean": lambda a, axis, keepdims: np.mean(_f(a), axis=axis, keepdims=keepdims),
@@ -377,7 +381,7 @@ _NP_RED = {"sum": np.sum, "mean": lambda a, axis, keepdims: np.mean(_f(a), axis=
            "var0": lambda a, axis, keepdims: np.var(_f(a), axis=axis, keepdims=keepdims, ddof=0),
            "std0": lambda a, axis, keepdims: np.std(_f(a), axis=axis, keepdims=keepdims, ddof=0)}
 _RED_DTYPES = {"sum": DTYPES, "mean": FLOATS, "prod": DTYPES, "amax": NUMERIC + ("bool",), "amin": NUMERIC,
-               "all": DTYPES, "any": DTYPES, "logsumexp": FLOATS, "var0": FLOATS, "var1": F32_64, "std0": FLOATS,
+               "all": FLOATS + ("int32", "int64", "bool"), "any": FLOATS + ("int32", "int64", "bool"), "logsumexp": FLOATS, "var0": FLOATS, "var1": F32_64, "std0": FLOATS,
                "std1": F32_64}
 _RED_DOMAIN = {"prod": "near1"}
 
@@ -542,11 +546,11 @@ op("repeat", lambda m, x: (x.repeat(2, 1), x.repeat(2, 1, 3), x.repeat(1, 0)), [
    np_fn=lambda a: (np.tile(a, (2, 1)), np.tile(a, (2, 1, 3)), np.tile(a, (1, 0))))
 op("repeat_0d", lambda m, x: x.repeat(3), [()], F32_64)
 op("topk", lambda m, x: (m.topk(x, 2), x.topk(3, dim=0, largest=False), m.topk(x, 0)), [(4, 5), (3, 4, 6)],
-   NUMERIC, domain="distinct")
-op("topk_1d", lambda m, x: m.topk(x, 5), [(5,), (67,)], F32_64 + ("int64",), domain="distinct",
+   NUMERIC, domain="distinct", layouts=NO_BCAST)
+op("topk_1d", lambda m, x: m.topk(x, 5), [(5,), (67,)], F32_64 + ("int64",), domain="distinct", layouts=NO_BCAST,
    np_fn=lambda a: (-np.sort(-a)[:5], np.argsort(-a, kind="stable")[:5]))
-op("sort", lambda m, x: (m.sort(x), x.sort(dim=0, descending=True), m.sort(x, -1, stable=True)),
-   [(7,), (4, 5), (2, 3, 4), (0, 3), (1, 0), (100,)], NUMERIC, domain="distinct",
+op("sort", lambda m, x: (m.sort(x), x.sort(dim=0, descending=True), m.sort(x, dim=-1, stable=True)),
+   [(7,), (4, 5), (2, 3, 4), (0, 3), (1, 0), (100,)], NUMERIC, domain="distinct", layouts=NO_BCAST,
    np_fn=lambda a: ((np.sort(a), np.argsort(a, kind="stable")),
                     (np.flip(np.sort(a, 0), 0), np.flip(np.argsort(a, 0, kind="stable"), 0)),
                     (np.sort(a, -1), np.argsort(a, -1, kind="stable"))))
@@ -559,7 +563,7 @@ op("sort_stable_ties", lambda m, x: (m.sort(x, stable=True), m.sort(x, descendin
 op("sort_nan", lambda m, x: (m.sort(x / x.round()), m.sort(x / x.round(), descending=True)), [(12,)], F32_64,
    domain="halves")
 op("argsort", lambda m, x: (m.argsort(x), x.argsort(dim=0, descending=True)), [(7,), (4, 5), (2, 3, 4)], NUMERIC,
-   domain="distinct", np_fn=lambda a: (np.argsort(a), np.flip(np.argsort(a, 0), 0)))
+   domain="distinct", layouts=NO_BCAST, np_fn=lambda a: (np.argsort(a), np.flip(np.argsort(a, 0), 0)))
 
 # ---- shape ops
 op("view", lambda m, x: (x.view(-1), x.view(4, 3), x.view(2, 2, 3), x.view(12, 1)), X34, DTYPES,

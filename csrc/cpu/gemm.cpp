@@ -28,7 +28,7 @@ constexpr int kVecBytes = 16, kMR = 8;  // 16 + 3 of 32 NEON registers
 constexpr int kVecBytes = 16, kMR = 6;  // SSE2, the x86-64 baseline (other targets lower it to scalars)
 #endif
 constexpr int kNV = 2;  // vectors per micro-tile row
-static int kDirectPanels = getenv("DP") ? atoi(getenv("DP")) : 4;
+constexpr int kDirectPanels = 16;  // see Gemm::direct_a
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -169,7 +169,8 @@ struct Limits<uint8_t> {
   static constexpr uint8_t lo = 0, hi = 255;
 };
 
-// init() starts an accumulator, pad() is the input that leaves one unchanged (fills partial vectors).
+// init() starts an accumulator, pad() is the input that leaves one unchanged (fills partial vectors);
+// step(acc, input) folds an input in, join(acc, acc) two accumulators of the lane type.
 // Integers use unsigned lanes, so sums and products wrap instead of overflowing.
 template <class L_, class A_>
 struct SumOp {
@@ -180,6 +181,8 @@ struct SumOp {
   static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a + x; }
+  template <class V>
+  static V join(V a, V b) { return a + b; }
   static A to_acc(L v) { return A(v); }
   static A merge(A a, A b) { return a + b; }
   static A empty() { return A(0); }
@@ -198,6 +201,8 @@ struct ProdOp {
   static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a * x; }
+  template <class V>
+  static V join(V a, V b) { return a * b; }
   static A to_acc(L v) { return A(v); }
   static A merge(A a, A b) { return a * b; }
   static A empty() { return A(1); }
@@ -214,6 +219,8 @@ struct MaxOp {
   static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return (x > a) | (x != x) ? x : a; }
+  template <class V>
+  static V join(V a, V b) { return step(a, b); }
   static A to_acc(L v) { return v; }
   static A merge(A a, A b) { return step(a, b); }
   static A empty() { return init(); }
@@ -229,6 +236,8 @@ struct MinOp {
   static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return (x < a) | (x != x) ? x : a; }
+  template <class V>
+  static V join(V a, V b) { return step(a, b); }
   static A to_acc(L v) { return v; }
   static A merge(A a, A b) { return step(a, b); }
   static A empty() { return init(); }
@@ -244,6 +253,8 @@ struct AnyOp {
   static L pad() { return init(); }
   template <class V>
   static V step(V a, V x) { return a | (x & Mask); }
+  template <class V>
+  static V join(V a, V b) { return a | b; }
   static A to_acc(L v) { return v; }
   static A merge(A a, A b) { return a | b; }
   static A empty() { return 0; }
@@ -258,6 +269,8 @@ struct AllOp {  // accumulates "some element is zero"
   static L pad() { return Mask; }
   template <class V>
   static V step(V a, V x) { return a | (V)((x & Mask) == 0); }
+  template <class V>
+  static V join(V a, V b) { return a | b; }
   static A to_acc(L v) { return v; }
   static A merge(A a, A b) { return a | b; }
   static A empty() { return 0; }
@@ -289,9 +302,9 @@ struct Lanes {
   }
   typename Op::A result() const {
     V s = v[0];
-    for (int k = 1; k < U; ++k) s = Op::step(s, v[k]);
+    for (int k = 1; k < U; ++k) s = Op::join(s, v[k]);
     L h = s[0];
-    for (int64_t j = 1; j < W; ++j) h = Op::step(h, s[j]);
+    for (int64_t j = 1; j < W; ++j) h = Op::join(h, s[j]);
     return Op::to_acc(h);
   }
 };
@@ -696,11 +709,11 @@ struct Cum {  // accumulates in A (double for float32, as torch; wrapping unsign
     A acc[kTile];
     for (int64_t j = 0; j < tw; ++j) acc[j] = Prod ? A(1) : A(0);
     for (int64_t k = 0; k < n; ++k) {
-      const L* xk = reinterpret_cast<const L*>(x + k * sx * int64_t(sizeof(L)));
-      L* yk = reinterpret_cast<L*>(y + k * sy * int64_t(sizeof(L)));
+      const char* xk = x + k * sx * int64_t(sizeof(L));
+      char* yk = y + k * sy * int64_t(sizeof(L));
       for (int64_t j = 0; j < tw; ++j) {
-        acc[j] = op(acc[j], A(xk[j]));
-        yk[j] = L(acc[j]);
+        acc[j] = op(acc[j], A(load<L>(xk + j * int64_t(sizeof(L)))));
+        store(yk + j * int64_t(sizeof(L)), L(acc[j]));
       }
     }
   }

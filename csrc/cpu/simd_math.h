@@ -38,10 +38,22 @@ TT_SM_INLINE double from_bits(uint64_t u) {
   std::memcpy(&x, &u, 8);
   return x;
 }
+// c ? a : b for values that are already computed. Every select here goes through it: with a plain ?:
+// GCC may move the computation of a value into the branch that uses it (or thread jumps through a
+// clamp), and it does not vectorize a loop with an FP operation (which may trap) under a condition.
+// A bitwise blend keeps both sides computed; it compiles to a vector blend.
+TT_SM_INLINE float select(bool c, float a, float b) {
+  uint32_t m = 0u - uint32_t(c);
+  return from_bits((bits(a) & m) | (bits(b) & ~m));
+}
+TT_SM_INLINE double select(bool c, double a, double b) {
+  uint64_t m = 0u - uint64_t(c);
+  return from_bits((bits(a) & m) | (bits(b) & ~m));
+}
 // Comparisons written so that NaN passes through.
 TT_SM_INLINE float clamp_nan(float x, float lo, float hi) {
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
+  x = select(x < lo, lo, x);
+  return select(x > hi, hi, x);
 }
 TT_SM_INLINE float copysign_pos(float magnitude, float sign_of) {  // magnitude has a clear sign bit
   return from_bits(bits(magnitude) | (bits(sign_of) & 0x80000000u));
@@ -98,7 +110,7 @@ TT_SM_INLINE float expm1(float x) {
   float r = exp_reduce(clamp_nan(x, -80.f, 89.f), k);
   float s = pow2i(k - 1);
   float y = 2.f * (s * expm1_poly(r) + (s - 0.5f));
-  return x == 0.f ? x : y;  // keeps -0
+  return select(x == 0.f, x, y);  // keeps -0
 }
 
 // log of x > 0 split as e ln2 + log1p(f): the exponent e and the polynomial part l = log1p(f),
@@ -106,9 +118,9 @@ TT_SM_INLINE float expm1(float x) {
 // that the callers replace.
 TT_SM_INLINE void log_parts(float x, float& e, float& l) {
   bool sub = x < 0x1p-126f;
-  x = sub ? x * 0x1p23f : x;
+  x = select(sub, x * 0x1p23f, x);
   uint32_t u = bits(x) - 0x3f3504f3u;  // bits of sqrt(1/2)
-  e = float(int32_t(u) >> 23) - (sub ? 23.f : 0.f);
+  e = float((int32_t(u) >> 23) - (sub ? 23 : 0));  // in float, GCC would make the subtraction conditional
   float f = from_bits((u & 0x7fffffu) + 0x3f3504f3u) - 1.f;
   float q = -7.973792404e-02f;
   q = q * f + 1.265551001e-01f;
@@ -123,10 +135,10 @@ TT_SM_INLINE void log_parts(float x, float& e, float& l) {
 }
 // What log-like functions give outside (0, inf): log(0) = -inf, log(<0) = nan, log(inf) = inf, nan.
 TT_SM_INLINE float log_special(float x, float y) {
-  y = x < 0.f ? kNaN : y;
-  y = x == 0.f ? -kInf : y;
-  y = x == kInf ? kInf : y;
-  return x != x ? x : y;
+  y = select(x < 0.f, kNaN, y);
+  y = select(x == 0.f, -kInf, y);
+  y = select(x == kInf, kInf, y);
+  return select(x != x, x, y);
 }
 
 TT_SM_INLINE float log(float x) {
@@ -147,7 +159,7 @@ TT_SM_INLINE float log1p(float x) {
   log_parts(u, e, l);
   float c = (x - (u - 1.f)) / u;
   float y = log_special(u, e * kLn2Hi + (l + (e * kLn2Lo + c)));
-  return x == 0.f ? x : y;  // keeps -0
+  return select(x == 0.f, x, y);  // keeps -0
 }
 
 TT_SM_INLINE float tanh(float x) {
@@ -166,7 +178,9 @@ TT_SM_INLINE float gelu_tanh(float x) {
   return x / (1.f + exp(-2.f * u));
 }
 
-TT_SM_INLINE float softplus(float x) { return x > 20.f ? x : log1p(exp(x)); }  // torch: beta 1, threshold 20
+TT_SM_INLINE float softplus(float x) {  // torch: beta 1, threshold 20
+  return select(x > 20.f, x, log1p(exp(x)));
+}
 
 // erf(x) = x P(x^2) for |x| < 1 (3 ulp).
 TT_SM_INLINE float erf_small(float x) {
@@ -199,12 +213,12 @@ TT_SM_INLINE float erfc_large(float a) {
 TT_SM_INLINE float erf(float x) {
   float a = std::fabs(x);
   float big = copysign_pos(1.f - erfc_large(a), x);
-  return a < 1.f ? erf_small(x) : big;
+  return select(a < 1.f, erf_small(x), big);
 }
 TT_SM_INLINE float erfc(float x) {
   float a = std::fabs(x), e = erfc_large(a);
-  float big = x < 0.f ? 2.f - e : e;
-  return a < 1.f ? 1.f - erf_small(x) : big;
+  float big = select(x < 0.f, 2.f - e, e);
+  return select(a < 1.f, 1.f - erf_small(x), big);
 }
 // 0.5 x (1 + erf(x / sqrt2)), as erfc so that negative x keeps its relative accuracy.
 TT_SM_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); }
@@ -239,12 +253,12 @@ TT_SM_INLINE Reduced trig_reduce(float x) {
 }
 // sin(k pi/2 + r) for k mod 4 = 0, 1, 2, 3 is sin r, cos r, -sin r, -cos r.
 TT_SM_INLINE float sin_quadrant(const Reduced& R, uint64_t q) {
-  double v = (q & 1) ? R.c : R.s;
+  double v = select((q & 1) != 0, R.c, R.s);
   return float(from_bits(bits(v) ^ ((q & 2) << 62)));
 }
 TT_SM_INLINE float sin(float x) {
   Reduced R = trig_reduce(x);
-  return sin_quadrant(R, R.q);
+  return select(x == 0.f, x, sin_quadrant(R, R.q));  // the reduction turns -0 into +0
 }
 TT_SM_INLINE float cos(float x) {
   Reduced R = trig_reduce(x);
@@ -252,7 +266,8 @@ TT_SM_INLINE float cos(float x) {
 }
 TT_SM_INLINE float tan(float x) {
   Reduced R = trig_reduce(x);
-  return float((R.q & 1) ? -R.c / R.s : R.s / R.c);
+  float y = float(select((R.q & 1) != 0, -R.c / R.s, R.s / R.c));
+  return select(x == 0.f, x, y);
 }
 
 }  // namespace sm

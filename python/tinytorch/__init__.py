@@ -32,6 +32,10 @@ from .ops.shape import (broadcast_shapes, broadcast_to, cat, chunk, flatten, fli
                         narrow, permute, reshape, roll, select, split, squeeze, stack, swapaxes,
                         swapdims, t, tile, transpose, tril, triu, unbind, unflatten, unsqueeze)
 
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from . import autograd, cuda, nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
+
 concat = concatenate = cat
 __version__ = "0.1.0"
 

@@ -35,8 +35,14 @@ def view(t):
     return (t._buf, t._offset, t._dtype.code, t._shape, t._strides)
 
 
-def run(op, inputs, outputs, attrs=NO_ATTRS):
-    _C.run(op, tuple(view(t) for t in inputs), tuple(view(t) for t in outputs), attrs)
+def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
+    """Runs one kernel. `name`, the public op, heads the message of any error the kernel reports."""
+    try:
+        _C.run(op, tuple(view(t) for t in inputs), tuple(view(t) for t in outputs), attrs)
+    except (ValueError, TypeError, IndexError, RuntimeError) as e:
+        if name is None:
+            raise
+        raise type(e)(f"{name}(): {e}") from None
     for t in outputs:  # autograd compares these versions to catch in-place changes of saved tensors
         t._version[0] += 1
 

@@ -49,7 +49,11 @@ def _body(arr, dtype):
         fmt, shown = str, arr
     else:
         fmt, shown = str, arr if arr.size <= _OPTIONS["threshold"] else _edges(arr)
-    width = max((len(fmt(v)) for v in np.asarray(shown).ravel()), default=0)
+    values = np.asarray(shown).ravel()
+    if dtype.is_floating_point:  # torch pads to the widest finite value; nan and inf keep their own width
+        finite = values[np.isfinite(values.astype(np.float64))]
+        values = finite if finite.size else values
+    width = max((len(fmt(v)) for v in values), default=0)
     return np.array2string(arr, separator=", ", prefix="tensor(", threshold=_OPTIONS["threshold"],
                            edgeitems=_OPTIONS["edgeitems"], max_line_width=_OPTIONS["linewidth"],
                            formatter={"all": lambda v: fmt(v).rjust(width)})

@@ -145,6 +145,8 @@ class Tensor:
         return self._dtype.is_floating_point
 
     def is_contiguous(self, memory_format=None):
+        if 0 in self._shape:
+            return True
         expected = 1
         for s, st in zip(reversed(self._shape), reversed(self._strides)):
             if s != 1 and st != expected:
@@ -192,12 +194,16 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self._host_array().tolist()
+
+    def _host_array(self):
+        """NumPy values for Python conversions (bfloat16, which NumPy lacks, widens to float32)."""
+        return (self.float() if self._dtype is dt.bfloat16 else self).numpy()
 
     def item(self):
         if self.numel() != 1:
             raise RuntimeError(f"item(): a tensor with {self.numel()} elements cannot be converted to a Python scalar")
-        return self.reshape(()).numpy().item()
+        return self.reshape(())._host_array().item()
 
     def __bool__(self):
         if self.numel() != 1:

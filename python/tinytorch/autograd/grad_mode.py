@@ -9,13 +9,8 @@ def is_grad_enabled():
 
 
 class _Mode:
+    """A context manager and decorator that sets grad mode to self.mode for its extent."""
     mode = True
-
-    def __init__(self, mode=None):
-        if mode is not None:
-            self.mode = bool(mode)
-            self._prev = _state["enabled"]
-            _state["enabled"] = self.mode  # set_grad_enabled(False) works as a plain call too
 
     def __enter__(self):
         self._prev = _state["enabled"]
@@ -26,10 +21,13 @@ class _Mode:
         _state["enabled"] = self._prev
         return False
 
+    def _clone(self):
+        return type(self)()
+
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(self.mode) if type(self) is set_grad_enabled else type(self)():
+            with self._clone():
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -37,21 +35,38 @@ class _Mode:
 class no_grad(_Mode):
     mode = False
 
-    def __init__(self):
-        pass
-
 
 class enable_grad(_Mode):
     mode = True
-
-    def __init__(self):
-        pass
 
 
 class inference_mode(_Mode):
     def __init__(self, mode=True):
         self.mode = not mode
 
+    def _clone(self):
+        return inference_mode(not self.mode)
+
 
 class set_grad_enabled(_Mode):
-    pass
+    """Takes effect when made, as in torch, so that set_grad_enabled(False) also works as a plain call."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._prev = _state["enabled"]
+        _state["enabled"] = self.mode
+
+    def __enter__(self):
+        return self
+
+    def _clone(self):
+        return _Scoped(self.mode)
+
+    def __call__(self, fn):
+        _state["enabled"] = self._prev  # used as a decorator: applies only inside the function
+        return super().__call__(fn)
+
+
+class _Scoped(_Mode):
+    def __init__(self, mode):
+        self.mode = mode

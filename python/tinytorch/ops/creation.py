@@ -24,7 +24,7 @@ def _infer(data, op):
         raise TypeError(f"{op}(): cannot make a tensor from strings")
     if arr.dtype.kind == "c":
         raise TypeError(f"{op}(): tinytorch has no complex dtypes")
-    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+    if arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
         arr = arr.astype(dt.get_default_dtype().np)  # Python floats become the default float, as in torch
     return arr
 

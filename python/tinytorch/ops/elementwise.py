@@ -218,22 +218,29 @@ def binary(op, a, b, name, out_dtype=None, grad=None):
     if grad is not None and needs_grad(ta, tb):
         # the engine reduces each gradient back over the dims broadcasting added; only the operands the rule
         # reads are saved (and version-checked), so x.add_(y) on a tracked x stays legal
-        rule, reads = grad
+        rule_a, reads_a, rule_b, reads_b = grad
+        need_a, need_b = needs_grad(ta), needs_grad(tb)
+        reads = (reads_a if need_a else "") + (reads_b if need_b else "")
         saved = tuple(t for t, key in zip((ta, tb, out), "abo") if key in reads)
-        record(out, name.capitalize() + "Backward", (ta, tb), _reader(rule, reads), saved)
+        record(out, name.capitalize() + "Backward", (ta, tb),
+               _reader(rule_a if need_a else None, rule_b if need_b else None, reads), saved)
     return out if out_dtype is not None or compute is dtype else cast(out, dtype)
 
 
-def _reader(rule, reads):
-    """Calls rule(g, a, b, out) with the saved tensors in their places (None for those not saved)."""
+def _reader(rule_a, rule_b, reads):
+    """The node's rule: each input's rule(g, a, b, out), given the saved tensors in their places (None for those
+    not saved), for the inputs that need a gradient."""
     def call(g, *saved):
         it = iter(saved)
-        return rule(g, *(next(it) if key in reads else None for key in "abo"))
+        args = [next(it) if key in reads else None for key in "abo"]
+        return (rule_a(g, *args) if rule_a else None, rule_b(g, *args) if rule_b else None)
     return call
 
 
 def _arith(op, name, grad, bool_as=None):
     def f(a, b):
+        _check_number(a, name)
+        _check_number(b, name)
         if dt.result_type(a, b) is dt.bool_:
             if bool_as is None:
                 raise RuntimeError(f"{name}(): not supported for bool tensors")
@@ -268,19 +275,21 @@ logical_xor = _compare(OP.LOGICAL_XOR, "logical_xor")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _extreme_grad(pick):
-    # ties split the gradient evenly, as torch does
-    def rule(g, a, b, out):
-        half = mul(g, 0.5)
-        tie = eq(a, b)
-        return (where(tie, half, where(pick(a, b), g, 0.0)), where(tie, half, where(pick(b, a), g, 0.0)))
-    return rule
+    # the larger (smaller) operand takes the gradient; ties split it evenly, as torch does
+    def rule_a(g, a, b, out):
+        return where(eq(a, b), mul(g, 0.5), where(pick(a, b), g, 0.0))
+
+    def rule_b(g, a, b, out):
+        return where(eq(a, b), mul(g, 0.5), where(pick(b, a), g, 0.0))
+    return (rule_a, "ab", rule_b, "ab")
 
 
-maximum = _arith(OP.MAXIMUM, "maximum", (_extreme_grad(lambda a, b: gt(a, b)), "ab"), logical_or)
-minimum = _arith(OP.MINIMUM, "minimum", (_extreme_grad(lambda a, b: lt(a, b)), "ab"), logical_and)
-_add = _arith(OP.ADD, "add", (lambda g, a, b, out: (g, g), ""), logical_or)
-_sub = _arith(OP.SUB, "sub", (lambda g, a, b, out: (g, neg(g)), ""))
-mul = _arith(OP.MUL, "mul", (lambda g, a, b, out: (mul(g, b), mul(g, a)), "ab"), logical_and)
+# each binary op's gradient: (rule for a, the tensors it reads, rule for b, the tensors it reads)
+maximum = _arith(OP.MAXIMUM, "maximum", _extreme_grad(gt), logical_or)
+minimum = _arith(OP.MINIMUM, "minimum", _extreme_grad(lt), logical_and)
+_add = _arith(OP.ADD, "add", (lambda g, a, b, o: g, "", lambda g, a, b, o: g, ""), logical_or)
+_sub = _arith(OP.SUB, "sub", (lambda g, a, b, o: g, "", lambda g, a, b, o: neg(g), ""))
+mul = _arith(OP.MUL, "mul", (lambda g, a, b, o: mul(g, b), "b", lambda g, a, b, o: mul(g, a), "a"), logical_and)
 multiply = mul
 
 
@@ -289,6 +298,10 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
+    for v in (a, b):
+        if isinstance(v, bool) or isinstance(v, Tensor) and v._dtype is dt.bool_:
+            raise RuntimeError("sub(): subtraction with a bool tensor is not supported; use logical_xor() or ~ "
+                               "instead")
     return _sub(a, b if alpha == 1 else mul(b, alpha))
 
 
@@ -303,7 +316,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is None:
         dtype = _floating(a, b)
         dev = _device_of(a, b)
-        return binary(OP.DIV, _operand(a, dtype, dev, "div"), _operand(b, dtype, dev, "div"), "div", None, (_div_grad, "bo"))
+        return binary(OP.DIV, _operand(a, dtype, dev, "div"), _operand(b, dtype, dev, "div"), "div", None, _DIV_GRAD)
     if rounding_mode == "floor":
         return binary(OP.FLOOR_DIV, a, b, "floor_divide")
     if rounding_mode == "trunc":
@@ -316,17 +329,17 @@ def div(a, b, rounding_mode=None):
 divide = true_divide = div
 
 
-def _div_grad(g, a, b, out):
-    return div(g, b), neg(div(mul(g, out), b))
+_DIV_GRAD = (lambda g, a, b, o: div(g, b), "b", lambda g, a, b, o: neg(div(mul(g, o), b)), "bo")
 
 
 def floor_divide(a, b):
-    return binary(OP.FLOOR_DIV, a, b, "floor_divide", None, (lambda g, a, b, out: (mul(g, 0.0), mul(g, 0.0)), ""))
+    zero = lambda g, a, b, o: mul(g, 0.0)  # noqa: E731  (a step function)
+    return binary(OP.FLOOR_DIV, a, b, "floor_divide", None, (zero, "", zero, ""))
 
 
 def remainder(a, b):
     return binary(OP.REMAINDER, a, b, "remainder", None,
-                  (lambda g, a, b, out: (g, neg(mul(g, floor_divide(a, b)))), "ab"))
+                  (lambda g, a, b, o: g, "", lambda g, a, b, o: neg(mul(g, floor_divide(a, b))), "ab"))
 
 
 def fmod(a, b):
@@ -341,13 +354,11 @@ def pow(a, b):  # noqa: A001
             return mul(a, a) if a._dtype is not dt.bool_ else a.clone()
         if b == 1 and dt.result_type(a, b) is a._dtype:
             return a.clone()
-    return binary(OP.POW, a, b, "pow", None, (_pow_grad, "abo"))
+    return binary(OP.POW, a, b, "pow", None, _POW_GRAD)
 
 
-def _pow_grad(g, a, b, out):
-    ga = mul(g, mul(b, pow(a, sub(b, 1.0))))
-    gb = mul(g, mul(out, log(where(gt(a, 0), a, 1.0)))) if b.requires_grad else None
-    return ga, gb
+_POW_GRAD = (lambda g, a, b, o: mul(g, mul(b, pow(a, sub(b, 1.0)))), "ab",
+             lambda g, a, b, o: mul(g, mul(o, log(where(gt(a, 0), a, 1.0)))), "ao")
 
 
 

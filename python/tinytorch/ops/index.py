@@ -183,7 +183,7 @@ def getitem(x, index):
         plan = _Plan(v, adv, "index")
         flat = reshape(permute(v, plan.order), (plan.src_n,) + plan.rest_shape)
         out = empty((plan.lin._shape[0],) + plan.rest_shape, x._dtype, x._device, "index")
-        _core.run(OP.GATHER, (flat, plan.index_view()), (out,), _core.DIM.pack(0))
+        _core.run(OP.GATHER, (flat, plan.index_view()), (out,), _core.DIM.pack(0), "index")
         out = plan.to_result(out)
     if needs_grad(x):
         record(out, "IndexBackward", (x,), lambda g: _index_grad(x, index, g, adv))
@@ -217,7 +217,7 @@ def setitem(x, index, value, accumulate=False):
     strides = _view_strides(target._shape, target._strides, shape)
     flat = target._view_as(shape, strides) if strides is not None else contiguous(target).reshape(shape)
     op = OP.SCATTER_ADD if accumulate else OP.SCATTER
-    _core.run(op, (plan.index_view(), src), (flat,), _core.DIM.pack(0))
+    _core.run(op, (plan.index_view(), src), (flat,), _core.DIM.pack(0), "index_put")
     if strides is None:  # the layout could not be flattened in place: write the worked copy back
         copy_(target, reshape(flat, target._shape))
 
@@ -246,7 +246,7 @@ def gather(x, dim, index, sparse_grad=False):
         raise RuntimeError(f"gather(): index {list(index.shape)} and input {list(x.shape)} must have the same "
                            f"number of dims")
     out = empty(index._shape, x._dtype, x._device, "gather")
-    _core.run(OP.GATHER, (x, index), (out,), _core.DIM.pack(d))
+    _core.run(OP.GATHER, (x, index), (out,), _core.DIM.pack(d), "gather")
     if needs_grad(x):
         record(out, "GatherBackward", (x,), lambda g: _scatter_into(_zeros_like(x), d, index, g, OP.SCATTER_ADD,
                                                                      "gather_backward"))
@@ -265,7 +265,7 @@ def _scatter_into(out, dim, index, src, op, name):
         src = broadcast_to(scalar_tensor(src, out._dtype, out._device), index._shape)
     elif src._dtype is not out._dtype:
         src = cast(src, out._dtype)
-    _core.run(op, (index, src), (out,), _core.DIM.pack(d))
+    _core.run(op, (index, src), (out,), _core.DIM.pack(d), name)
     return out
 
 
@@ -321,7 +321,7 @@ def index_select(x, dim, index):
     shape = src._shape[:d] + (n,) + src._shape[d + 1:]
     idx = _along(index, shape, d, "index_select")
     out = empty(shape, x._dtype, x._device, "index_select")
-    _core.run(OP.GATHER, (src, idx), (out,), _core.DIM.pack(d))
+    _core.run(OP.GATHER, (src, idx), (out,), _core.DIM.pack(d), "index_select")
     if needs_grad(src):
         record(out, "IndexSelectBackward", (src,),
                lambda g: _scatter_into(_zeros_like(src), d, idx, g, OP.SCATTER_ADD, "index_select_backward"))

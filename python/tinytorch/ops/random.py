@@ -97,6 +97,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=None):
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=None):
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:

@@ -51,7 +51,7 @@ def _sum_grad(g, x, out):
 
 
 def _mean_grad(g, x, out):
-    n = x.numel() // max(out.numel(), 1) if out.numel() else 0
+    n = x.numel() // out.numel() if out.numel() else 0
     return _spread(ew.div(g, float(n)) if n else g, x)
 
 

@@ -220,6 +220,10 @@ moveaxis = movedim
 
 
 def squeeze(x, dim=None):
+    if x.ndim == 0:
+        if dim is not None:
+            x._dims(dim, "squeeze")
+        return _reshaped(x, (), ())
     if dim is None:
         keep = [d for d in range(x.ndim) if x._shape[d] != 1]
     else:
@@ -475,4 +479,5 @@ def _triangle(x, k, lower):
     cols = reshape(arange(m, device=x.device), (1, m))
     diff = ew.sub(cols, rows)
     keep = ew.le(diff, k) if lower else ew.ge(diff, k)
-    return where(keep, x, 0)
+    from .creation import scalar_tensor
+    return where(keep, x, scalar_tensor(0, x.dtype, x.device))
