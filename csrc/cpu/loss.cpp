@@ -3,7 +3,7 @@
 // For row n with logits x[n, :], C classes, target t and label smoothing ls:
 //   logp_c = (x_c - max) - log(sum_c exp(x_c - max))                   (stable: every exponent is <= 0)
 //   loss   = -(1-ls)*logp_t - (ls/C)*sum_c logp_c                       (torch's reduction='none')
-//   grad_c = grad_row * (exp(logp_c) - (1-ls)*[c == t] - ls/C)
+//   grad_c = grad_row * (softmax_c - (1-ls)*[c == t] - ls/C)
 // Rows whose target is ignore_index give 0. Every target is checked before anything is written.
 #include <cmath>
 #include <cstdint>
@@ -37,9 +37,14 @@ struct RowStats {
   T max, lse;
 };
 template <class T>
-inline RowStats<T> row_stats(const T* x, int64_t s, int64_t C) {
+inline T row_max(const T* x, int64_t s, int64_t C) {
   T m = -INFINITY;
   for (int64_t k = 0; k < C; ++k) m = x[k * s] > m ? x[k * s] : m;
+  return m;
+}
+template <class T>
+inline RowStats<T> row_stats(const T* x, int64_t s, int64_t C) {
+  T m = row_max(x, s, C);
   double sum = 0;
   for (int64_t k = 0; k < C; ++k) sum += std::exp(x[k * s] - m);
   return {m, T(std::log(sum))};
@@ -53,10 +58,19 @@ inline T sum_logp(const T* x, int64_t s, int64_t C, RowStats<T> st) {
   return T(sum - double(C) * st.lse);
 }
 
-// out_c = g * (exp(logp_c) - off)
+// out_c = g * (softmax_c - off), and returns softmax at index t. The exponentials are parked in out, so
+// each is computed once; every x_c is read before out_c is written, so out may be x itself.
 template <class T>
-inline void row_grad(const T* x, int64_t sx, T* out, int64_t so, int64_t C, RowStats<T> st, T g, T off) {
-  for (int64_t k = 0; k < C; ++k) out[k * so] = g * (std::exp((x[k * sx] - st.max) - st.lse) - off);
+inline T row_grad(const T* x, int64_t sx, T* out, int64_t so, int64_t C, int64_t t, T max, T g, T off) {
+  double sum = 0;
+  for (int64_t k = 0; k < C; ++k) {
+    T e = std::exp(x[k * sx] - max);
+    out[k * so] = e;
+    sum += e;
+  }
+  T inv = T(1 / sum), p_t = out[t * so] * inv;
+  for (int64_t k = 0; k < C; ++k) out[k * so] = g * (out[k * so] * inv - off);
+  return p_t;
 }
 
 template <class F>
@@ -123,12 +137,11 @@ tt_status cross_entropy_backward(const Call& c) {
         }
         const T* row = x + n * sx0;
         T g = gr[n * grad.strides[0]];
-        RowStats<T> st = sx1 == 1 ? row_stats(row, 1, C) : row_stats(row, sx1, C);
-        T x_t = row[tn * sx1];  // read first: the gradient may overwrite the logits in place
-        if (sx1 == 1 && so1 == 1) row_grad(row, 1, drow, 1, C, st, g, spread);
-        else row_grad(row, sx1, drow, so1, C, st, g, spread);
+        T m = row_max(row, sx1, C);
+        T p_t = sx1 == 1 && so1 == 1 ? row_grad(row, 1, drow, 1, C, tn, m, g, spread)
+                                     : row_grad(row, sx1, drow, so1, C, tn, m, g, spread);
         // The target's class also loses 1-ls: recomputed whole so that it rounds once.
-        drow[tn * so1] = g * (std::exp((x_t - st.max) - st.lse) - hit - spread);
+        drow[tn * so1] = g * (p_t - hit - spread);
       }
     });
   });

@@ -38,7 +38,8 @@ def view(t):
 def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
     """Runs one kernel. `name`, the public op, heads the message of any error the kernel reports."""
     try:
-        _C.run(op, tuple(view(t) for t in inputs), tuple(view(t) for t in outputs), attrs)
+        _C.run(op, tuple([(t._buf, t._offset, t._dtype.code, t._shape, t._strides) for t in inputs]),
+               tuple([(t._buf, t._offset, t._dtype.code, t._shape, t._strides) for t in outputs]), attrs)
     except (ValueError, TypeError, IndexError, RuntimeError) as e:
         if name is None:
             raise
@@ -47,26 +48,22 @@ def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
         t._version[0] += 1
 
 
-def contiguous_strides(shape):
-    strides = []
-    acc = 1
-    for s in reversed(shape):
-        strides.append(acc)
-        acc *= s if s > 1 else 1
-    return tuple(reversed(strides))
-
-
-def check_shape(shape, op="empty"):
-    numel = 1
-    for s in shape:
+def layout(shape, op="empty"):
+    """(numel, contiguous strides) of a shape, checked: no negative sizes, no int64 overflow, at most MAX_DIMS."""
+    numel = acc = 1
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        s = shape[i]
         if s < 0:
             raise ValueError(f"{op}(): negative dimension {s} in shape {list(shape)}")
+        strides[i] = acc
+        acc *= s if s > 1 else 1  # as torch: sizes 0 and 1 leave the stride product alone
         numel *= s
     if numel > INT64_MAX:
         raise ValueError(f"{op}(): shape {list(shape)} has more elements than int64 holds")
     if len(shape) > MAX_DIMS:
         raise ValueError(f"{op}(): tinytorch supports at most {MAX_DIMS} dims, got shape {list(shape)}")
-    return numel
+    return numel, tuple(strides)
 
 
 def new_buffer(nbytes, device):

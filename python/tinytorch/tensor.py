@@ -29,9 +29,8 @@ def _make(buf, offset, shape, strides, dtype, dev, base=None):
 def empty(shape, dtype, dev, op="empty"):
     """A new contiguous tensor; the one allocation point for op outputs."""
     shape = tuple(shape)
-    numel = _core.check_shape(shape, op)
-    buf = _core.new_buffer(numel * dtype.itemsize, dev)
-    return _make(buf, 0, shape, _core.contiguous_strides(shape), dtype, dev)
+    numel, strides = _core.layout(shape, op)
+    return _make(_core.new_buffer(numel * dtype.itemsize, dev), 0, shape, strides, dtype, dev)
 
 
 class Size(tuple):

@@ -22,10 +22,10 @@ def _compute_dtype(dtype):
 
 def _operand(v, dtype, dev, op):
     if isinstance(v, Tensor):
-        if v._device != dev:
+        if v._device is not dev and v._device != dev:
             raise RuntimeError(f"{op}(): expected all tensors on one device, got {dev} and {v._device}")
         return v if v._dtype is dtype else cast(v, dtype)
-    if isinstance(v, (numbers.Number,)) and not isinstance(v, complex):
+    if type(v) in _PLAIN_NUMBERS or isinstance(v, numbers.Number) and not isinstance(v, complex):
         return scalar_tensor(v, dtype, dev)
     if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # NumPy scalars and 0-d arrays
         return scalar_tensor(v.item(), dtype, dev)
@@ -39,7 +39,12 @@ def _device_of(*xs):
     raise TypeError("expected at least one tensor operand")
 
 
+_PLAIN_NUMBERS = (float, int, bool)
+
+
 def _check_number(v, op):
+    if type(v) in _PLAIN_NUMBERS:
+        return
     if not isinstance(v, (Tensor, numbers.Number)) and not (hasattr(v, "item") and getattr(v, "ndim", 1) == 0):
         raise TypeError(f"{op}(): unsupported operand of type {type(v).__name__}")
     if isinstance(v, complex):
@@ -204,11 +209,16 @@ def sigmoid_(x):
 
 
 # ---- binary
-def binary(op, a, b, name, out_dtype=None, grad=None):
-    _check_number(a, name)
-    _check_number(b, name)
-    dev = _device_of(a, b)
-    dtype = dt.result_type(a, b)
+def binary(op, a, b, name, out_dtype=None, grad=None, dtype=None):
+    """out = op(a, b) with promotion (dtype, when the caller already knows it) and broadcasting."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is b._dtype:
+        dtype, dev = a._dtype, a._device  # the common case, without the promotion rules
+    else:
+        if dtype is None:
+            _check_number(a, name)
+            _check_number(b, name)
+            dtype = dt.result_type(a, b)
+        dev = _device_of(a, b)
     compute = _compute_dtype(dtype) if out_dtype is None else dtype
     ta = _operand(a, compute, dev, name)
     tb = _operand(b, compute, dev, name)
@@ -239,13 +249,18 @@ def _reader(rule_a, rule_b, reads):
 
 def _arith(op, name, grad, bool_as=None):
     def f(a, b):
-        _check_number(a, name)
-        _check_number(b, name)
-        if dt.result_type(a, b) is dt.bool_:
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is b._dtype:
+            if a._dtype is not dt.bool_:
+                return binary(op, a, b, name, None, grad)
+        else:
+            _check_number(a, name)
+            _check_number(b, name)
+        dtype = dt.result_type(a, b)
+        if dtype is dt.bool_:
             if bool_as is None:
                 raise RuntimeError(f"{name}(): not supported for bool tensors")
             return bool_as(a, b)
-        return binary(op, a, b, name, None, grad)
+        return binary(op, a, b, name, None, grad, dtype)
     f.__name__ = name
     return f
 
