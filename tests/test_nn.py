@@ -222,7 +222,7 @@ def test_loss_modules():
     x, y = tt.randn(4, 3), tt.tensor([0, 2, 1, 1])
     assert nn.CrossEntropyLoss()(x, y).item() == pytest.approx(F.cross_entropy(x, y).item())
     assert nn.MSELoss(reduction="sum")(x, x * 2).item() == pytest.approx((x * x).sum().item(), rel=1e-5)
-    with pytest.raises(IndexError, match="out of bounds"):
+    with pytest.raises(IndexError, match="cross_entropy.*3.*out of (bounds|range)"):
         F.cross_entropy(x, tt.tensor([0, 3, 1, 1]))
 
 

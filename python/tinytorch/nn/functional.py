@@ -275,11 +275,45 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _reduce_loss(loss, reduction, "nll_loss")
 
 
+def _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing):
+    """Class-index cross-entropy as one fused log-softmax + NLL kernel forward and one kernel backward."""
+    from .. import _core
+    from .._core import OP
+    from ..autograd.graph import needs_grad, record
+    from ..tensor import empty
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    logits = sh.reshape(sh.movedim(input, 1, -1), (-1, c)) if input.ndim > 1 else sh.unsqueeze(input, 0)
+    flat_target = sh.reshape(target, (-1,)).long()
+    if flat_target.shape[0] != logits.shape[0]:
+        raise ValueError(f"cross_entropy(): expected target of shape {[input.shape[0]] + list(input.shape[2:])}, "
+                         f"got {list(target.shape)}")
+    attrs = _core.CROSS_ENTROPY.pack(ignore_index, float(label_smoothing))
+    rows = empty((logits.shape[0],), logits.dtype, logits.device, "cross_entropy")
+    _core.run(OP.CROSS_ENTROPY, (logits, flat_target), (rows,), attrs, "cross_entropy")
+    if needs_grad(logits):
+        def rule(g):
+            grad = empty(logits.shape, logits.dtype, logits.device, "cross_entropy_backward")
+            _core.run(OP.CROSS_ENTROPY_BACKWARD, (logits, flat_target, g), (grad,), attrs, "cross_entropy")
+            return grad
+        record(rows, "CrossEntropyBackward", (logits,), rule)
+    if reduction == "none":
+        return sh.reshape(rows, tuple(target.shape))
+    total = rd.sum(rows)
+    if reduction == "sum":
+        return total
+    if reduction != "mean":
+        raise ValueError(f"cross_entropy(): reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return ew.div(total, rd.sum(ew.ne(flat_target, ignore_index)).to(rows.dtype))
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
                   reduction="mean", label_smoothing=0.0):
     _check_tensor(input, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
+    if (weight is None and not target.dtype.is_floating_point and input.dtype in (dt.float32, dt.float64)
+            and input.device.type == "cpu" and input.ndim >= 1):
+        return _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing)
     logp = log_softmax(input, 1 if input.ndim > 1 else 0)
     if target.dtype.is_floating_point:  # class probabilities
         if tuple(target.shape) != tuple(input.shape):
