@@ -1,5 +1,6 @@
 // The CPU backend: aligned host memory, and the kernel table of the best instruction set this CPU has
 // (or the one TINYTORCH_CPU_ISA / tt_set_cpu_isa names).
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -13,6 +14,7 @@ int32_t cpu_count() { return 1; }
 
 void* cpu_alloc(int32_t, int64_t nbytes) {
   // 64-byte alignment feeds full-width vector loads; round the size up as aligned_alloc requires.
+  if (nbytes > INT64_MAX - 63) return nullptr;
   size_t size = size_t((nbytes + 63) / 64 * 64);
   return std::aligned_alloc(64, size ? size : 64);
 }

@@ -6,6 +6,7 @@
 // dtype-blind families (predicates, comparisons, where) take them here.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "isa.h"
@@ -250,7 +251,7 @@ struct Sigmoid {
 };
 struct Gelu {
   static float f(float x) { return sm::gelu(x); }
-  static double d(double x) { return 0.5 * x * std::erfc(x * -M_SQRT1_2); }  // erfc: accurate for x << 0
+  static double d(double x) { return 0.5 * x * std::erfc(x * -0.7071067811865476); }  // erfc: accurate for x << 0
 };
 struct GeluTanh {
   static float f(float x) { return sm::gelu_tanh(x); }

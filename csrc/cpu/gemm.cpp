@@ -3,9 +3,11 @@
 // float32/float64 follow the GotoBLAS/BLIS structure. For each block of KC rows of b and NC columns, the block is
 // packed into NR-wide panels; for each block of MC rows of a, that block is packed into MR-tall panels; a
 // register-blocked micro-kernel then computes MR x NR tiles of out from one panel of each. Packing is where every
-// stride (transposed, sliced, broadcast) is absorbed: the micro-kernel only ever reads contiguous, aligned panels.
+// stride (transposed, sliced, broadcast) is absorbed. When few panels of b reuse a (tall-skinny and small
+// products) and a is contiguous along k or m, the micro-kernel reads a in place instead of packing it; a single
+// row or column of out (vector-matrix products) skips packing altogether.
 // Each element of out is summed over k in the same order whatever the thread count or the M/N blocking, since k is
-// never split across threads and KC is fixed: results do not depend on the number of threads.
+// never split across threads and its blocks depend on K alone: results do not depend on the number of threads.
 // Integer dtypes take a plain triple loop with wrapping (unsigned) arithmetic.
 #include <cstdlib>
 #include <cstring>
