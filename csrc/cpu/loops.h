@@ -66,7 +66,8 @@ struct Walk {
     }
     int64_t pos = begin;
     while (pos < end) {
-      int64_t count = std::min(end - pos, shape[ndim - 1] - idx[ndim - 1]);
+      int64_t left_in_row = shape[ndim - 1] - idx[ndim - 1];
+      int64_t count = end - pos < left_in_row ? end - pos : left_in_row;
       row(p, inner_stride, count);
       pos += count;
       // advance the multi-index past this row

@@ -6,7 +6,7 @@
 //  - columns: the innermost kept dim is contiguous: whole input rows are accumulated into a tile of
 //    per-column accumulators (x.sum(0)), so no column is ever walked with a stride.
 // Any other layout uses rows with gathered loads.
-// Determinism and accuracy: reduced elements are cut into fixed blocks (kBlock elements, or kRowBlock rows) that
+// Determinism and accuracy: reduced elements are cut into fixed blocks (8192 elements, or kRowBlock rows) that
 // are folded in lanes of the input type; block results are combined in a wider type (double for float32), in
 // block order. Threads only decide who computes which block, so results do not depend on the thread count.
 #include <cmath>
@@ -390,7 +390,6 @@ void for_runs(const char* base, const Axes& r, int64_t esize, int64_t begin, int
 }
 
 // ---- reductions ----
-constexpr int64_t kBlock = 8192;     // reduced elements folded in lanes before a wide combine (rows layout)
 constexpr int64_t kTile = 512;       // columns per task in the columns layout: their accumulators stay in L1
 constexpr int64_t kRowBlock = 64;    // rows folded in lanes before a wide combine (columns layout)
 constexpr int64_t kChunkRows = 1024; // rows per task when there are too few column tiles to share out
@@ -415,6 +414,7 @@ struct Plain {
   using L = typename Op::L;
   using R = typename Op::A;
   static constexpr bool kOrdered = false;  // the reduced dims may be reordered
+  static constexpr int64_t kBlock = 8192;  // reduced elements folded in lanes before a wide combine
   static constexpr int64_t kOutSize = sizeof(typename Op::O);
   static R empty() { return Op::empty(); }
   static R block(const char* row, const Axes& r, int64_t begin, int64_t end) { return fold_block<Op>(row, r, begin, end); }
@@ -459,6 +459,7 @@ struct Arg {
   using L = typename Op::L;
   using R = ArgBest<L>;
   static constexpr bool kOrdered = true;  // indices count in the reduced dims' own order
+  static constexpr int64_t kBlock = 2048;  // small enough that the second pass reads from L1
   static constexpr int64_t kOutSize = sizeof(int64_t);
   static bool better(L cand, L cur) {
     return (Op::kMax ? cand > cur : cand < cur) || (cand != cand && cur == cur);
@@ -551,6 +552,7 @@ template <class Red>
 tt_status reduce_rows(const Geom& g, const char* x, char* y) {
   using R = typename Red::R;
   constexpr int64_t S = sizeof(typename Red::L);
+  constexpr int64_t kBlock = Red::kBlock;
   int64_t nblocks = cdiv(g.red_n, kBlock);
   auto block = [&](const char* row, int64_t b) {
     return Red::block(row, g.red, b * kBlock, min64(g.red_n, (b + 1) * kBlock));
