@@ -10,7 +10,8 @@ struct tt_buffer {
   tt_device device{};
   void* data = nullptr;
   int64_t nbytes = 0;
-  void (*deleter)(void*) = nullptr;  // set for wrapped memory
+  bool wrapped = false;              // memory the caller owns: never freed here
+  void (*deleter)(void*) = nullptr;  // called for wrapped memory when the last reference goes (may be null)
   void* deleter_ctx = nullptr;
 };
 
@@ -69,6 +70,7 @@ tt_status tt_buffer_wrap(tt_device device, void* data, int64_t nbytes, void (*de
   buf->device = device;
   buf->data = data;
   buf->nbytes = nbytes;
+  buf->wrapped = true;
   buf->deleter = deleter;
   buf->deleter_ctx = ctx;
   *out = buf;
@@ -81,10 +83,11 @@ void tt_buffer_retain(tt_buffer* buf) {
 
 void tt_buffer_release(tt_buffer* buf) {
   if (!buf || buf->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  if (buf->deleter)
-    buf->deleter(buf->deleter_ctx);
-  else if (buf->data)
+  if (buf->wrapped) {
+    if (buf->deleter) buf->deleter(buf->deleter_ctx);
+  } else if (buf->data) {
     backend_for(buf->device.type)->free(buf->device.index, buf->data);
+  }
   delete buf;
 }
 

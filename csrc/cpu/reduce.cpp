@@ -6,7 +6,7 @@
 //  - columns: the innermost kept dim is contiguous: whole input rows are accumulated into a tile of
 //    per-column accumulators (x.sum(0)), so no column is ever walked with a stride.
 // Any other layout uses rows with gathered loads.
-// Determinism and accuracy: reduced elements are cut into fixed blocks (8192 elements, or kRowBlock rows) that
+// Determinism and accuracy: reduced elements are cut into fixed blocks (kBlock elements, or kRowBlock rows) that
 // are folded in lanes of the input type; block results are combined in a wider type (double for float32), in
 // block order. Threads only decide who computes which block, so results do not depend on the thread count.
 #include <cmath>
@@ -390,6 +390,7 @@ void for_runs(const char* base, const Axes& r, int64_t esize, int64_t begin, int
 }
 
 // ---- reductions ----
+constexpr int64_t kBlock = 8192;     // reduced elements folded in lanes before a wide combine (rows layout)
 constexpr int64_t kTile = 512;       // columns per task in the columns layout: their accumulators stay in L1
 constexpr int64_t kRowBlock = 64;    // rows folded in lanes before a wide combine (columns layout)
 constexpr int64_t kChunkRows = 1024; // rows per task when there are too few column tiles to share out
@@ -408,18 +409,18 @@ typename Op::A fold_block(const char* row, const Axes& r, int64_t begin, int64_t
 }
 
 // A reducer gives the drivers below: block() over flat reduced elements [begin, end) of one output, tile() over
-// rows [row0, row1) for tw contiguous columns, merge(earlier, later), write().
+// rows [row0, row1) for tw contiguous columns, merge(earlier, later), and write(), which may look at the
+// output's reduced elements again (row, r) in the rows layout.
 template <class Op>
 struct Plain {
   using L = typename Op::L;
   using R = typename Op::A;
   static constexpr bool kOrdered = false;  // the reduced dims may be reordered
-  static constexpr int64_t kBlock = 8192;  // reduced elements folded in lanes before a wide combine
   static constexpr int64_t kOutSize = sizeof(typename Op::O);
   static R empty() { return Op::empty(); }
   static R block(const char* row, const Axes& r, int64_t begin, int64_t end) { return fold_block<Op>(row, r, begin, end); }
   static R merge(R a, R b) { return Op::merge(a, b); }
-  static void write(char* dst, R a, int64_t count) { store(dst, Op::out(a, count)); }
+  static void write(char* dst, R a, int64_t count, const char*, const Axes&) { store(dst, Op::out(a, count)); }
   static void tile(const char* x, const Axes& r, int64_t row0, int64_t row1, int64_t tw, R* out) {
     using V = Vec<L>;
     constexpr int64_t W = lanes_of<L>(), S = sizeof(L);
@@ -452,21 +453,22 @@ struct Plain {
 template <class L>
 struct ArgBest {
   L v;
-  int64_t i;
+  int64_t i, end;  // the index of v, or (end > i) the block [i, end) where v first occurs
 };
 template <class Op>
 struct Arg {
   using L = typename Op::L;
   using R = ArgBest<L>;
   static constexpr bool kOrdered = true;  // indices count in the reduced dims' own order
-  static constexpr int64_t kBlock = 2048;  // small enough that the second pass reads from L1
   static constexpr int64_t kOutSize = sizeof(int64_t);
   static bool better(L cand, L cur) {
     return (Op::kMax ? cand > cur : cand < cur) || (cand != cand && cur == cur);
   }
-  static R empty() { return {L(), 0}; }
+  static R empty() { return {L(), 0, 0}; }
   static R merge(R a, R b) { return better(b.v, a.v) ? b : a; }
-  static void write(char* dst, R a, int64_t) { store(dst, a.i); }
+  static void write(char* dst, R a, int64_t, const char* row, const Axes& r) {
+    store(dst, a.end > a.i ? locate(row, r, a) : a.i);
+  }
 
   static int64_t find_first(const char* p, int64_t st, int64_t n, L target, bool nan) {
     using V = Vec<L>;
@@ -485,18 +487,21 @@ struct Arg {
     }
     return -1;
   }
-  // Two passes over a block that fits in L1: the best value in lanes, then the first place it occurs.
+  // Blocks give their best value in lanes; merging keeps the earliest block holding the overall best, so
+  // only that one block is searched for the first place the value occurs.
   static R block(const char* row, const Axes& r, int64_t begin, int64_t end) {
-    L best = fold_block<Op>(row, r, begin, end);
-    bool nan = best != best;
-    int64_t pos = begin, found = -1;
-    for_runs(row, r, sizeof(L), begin, end, [&](const char* p, int64_t st, int64_t n) {
+    return {fold_block<Op>(row, r, begin, end), begin, end};
+  }
+  static int64_t locate(const char* row, const Axes& r, R a) {
+    bool nan = a.v != a.v;
+    int64_t pos = a.i, found = -1;
+    for_runs(row, r, sizeof(L), a.i, a.end, [&](const char* p, int64_t st, int64_t n) {
       if (found >= 0) return;
-      int64_t k = find_first(p, st, n, best, nan);
+      int64_t k = find_first(p, st, n, a.v, nan);
       if (k >= 0) found = pos + k;
       pos += n;
     });
-    return {best, found};
+    return found;
   }
   static void tile(const char* x, const Axes& r, int64_t row0, int64_t row1, int64_t tw, R* out) {
     L best[kTile];
@@ -516,7 +521,7 @@ struct Arg {
         idx[j] = up ? row : idx[j];
       }
     }
-    for (int64_t j = 0; j < tw; ++j) out[j] = {best[j], idx[j]};
+    for (int64_t j = 0; j < tw; ++j) out[j] = {best[j], idx[j], 0};
   }
 };
 
@@ -552,7 +557,6 @@ template <class Red>
 tt_status reduce_rows(const Geom& g, const char* x, char* y) {
   using R = typename Red::R;
   constexpr int64_t S = sizeof(typename Red::L);
-  constexpr int64_t kBlock = Red::kBlock;
   int64_t nblocks = cdiv(g.red_n, kBlock);
   auto block = [&](const char* row, int64_t b) {
     return Red::block(row, g.red, b * kBlock, min64(g.red_n, (b + 1) * kBlock));
@@ -564,7 +568,7 @@ tt_status reduce_rows(const Geom& g, const char* x, char* y) {
         const char* row = x + k.oa * S;
         R t = nblocks ? block(row, 0) : Red::empty();
         for (int64_t b = 1; b < nblocks; ++b) t = Red::merge(t, block(row, b));
-        Red::write(y + k.ob * Red::kOutSize, t, g.red_n);
+        Red::write(y + k.ob * Red::kOutSize, t, g.red_n, row, g.red);
       }
     });
     return TT_OK;
@@ -580,7 +584,7 @@ tt_status reduce_rows(const Geom& g, const char* x, char* y) {
     });
     R t = parts[0];
     for (int64_t b = 1; b < nblocks; ++b) t = Red::merge(t, parts[b]);
-    Red::write(y + k.ob * Red::kOutSize, t, g.red_n);
+    Red::write(y + k.ob * Red::kOutSize, t, g.red_n, row, g.red);
   }
   std::free(parts);
   return TT_OK;
@@ -615,7 +619,7 @@ tt_status reduce_cols(const Geom& g, const char* x, char* y) {
       if (parts) {
         std::memcpy(parts + c * g.kept_n + o * width + col0, acc, size_t(tw) * sizeof(R));
       } else {
-        for (int64_t j = 0; j < tw; ++j) Red::write(y + (oc.ob + (col0 + j) * ystride) * Red::kOutSize, acc[j], g.red_n);
+        for (int64_t j = 0; j < tw; ++j) Red::write(y + (oc.ob + (col0 + j) * ystride) * Red::kOutSize, acc[j], g.red_n, x, g.red);
       }
     }
   });
@@ -625,7 +629,7 @@ tt_status reduce_cols(const Geom& g, const char* x, char* y) {
       for (int64_t i = begin; i < end; ++i, q.next()) {
         R t = parts[i];
         for (int64_t c = 1; c < chunks; ++c) t = Red::merge(t, parts[c * g.kept_n + i]);
-        Red::write(y + q.ob * Red::kOutSize, t, g.red_n);
+        Red::write(y + q.ob * Red::kOutSize, t, g.red_n, x, g.red);
       }
     });
     std::free(parts);

@@ -155,7 +155,8 @@ TT_API int32_t tt_backend_built(int32_t device_type);
 
 /* ---- buffers ---- */
 TT_API tt_status tt_buffer_new(tt_device device, int64_t nbytes, tt_buffer** out);
-/* Wraps memory the caller owns (CPU only); deleter(ctx) runs when the last reference goes. */
+/* Wraps memory the caller owns (CPU only); deleter(ctx), if not null, runs when the last reference goes. The
+ * library never frees wrapped memory itself. */
 TT_API tt_status tt_buffer_wrap(tt_device device, void* data, int64_t nbytes, void (*deleter)(void* ctx), void* ctx,
                                 tt_buffer** out);
 TT_API void tt_buffer_retain(tt_buffer* buf);
