@@ -60,7 +60,7 @@ static tt_view make_view(tt_buffer* buf, int32_t dtype, int32_t ndim, const int6
                          int64_t offset) {
   tt_view v;
   int d;
-  int64_t step = 1;
+  uint64_t step = 1; /* unsigned: the huge shapes of the overflow checks must not overflow here */
   memset(&v, 0, sizeof v);
   v.buf = buf;
   v.offset = offset;
@@ -68,8 +68,8 @@ static tt_view make_view(tt_buffer* buf, int32_t dtype, int32_t ndim, const int6
   v.ndim = ndim;
   for (d = ndim - 1; d >= 0; --d) {
     v.shape[d] = shape[d];
-    v.strides[d] = strides ? strides[d] : step;
-    step *= shape[d];
+    v.strides[d] = strides ? strides[d] : (int64_t)step;
+    step *= (uint64_t)shape[d];
   }
   return v;
 }
