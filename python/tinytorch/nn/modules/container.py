@@ -3,40 +3,14 @@ import collections
 from .module import Module
 
 
-class Sequential(Module):
-    def __init__(self, *args):
-        super().__init__()
-        if len(args) == 1 and isinstance(args[0], collections.OrderedDict):
-            for name, mod in args[0].items():
-                self.add_module(name, mod)
-        else:
-            for i, mod in enumerate(args):
-                self.add_module(str(i), mod)
-
-    def forward(self, x):
-        for mod in self._modules.values():
-            x = mod(x)
-        return x
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: submodules named "0", "1", ... in order."""
 
     def __len__(self):
         return len(self._modules)
 
     def __iter__(self):
         return iter(self._modules.values())
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return Sequential(collections.OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[_index(idx, len(self))]
-
-    def __setitem__(self, idx, module):
-        key = list(self._modules.keys())[_index(idx, len(self))]
-        self.add_module(key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[k]
 
     def append(self, module):
         self.add_module(str(len(self)), module)
@@ -56,6 +30,36 @@ class Sequential(Module):
         return self
 
 
+class Sequential(_ModuleSequence):
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], collections.OrderedDict):
+            for name, mod in args[0].items():
+                self.add_module(name, mod)
+        else:
+            for i, mod in enumerate(args):
+                self.add_module(str(i), mod)
+
+    def forward(self, x):
+        for mod in self._modules.values():
+            x = mod(x)
+        return x
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return Sequential(collections.OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_index(idx, len(self))]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules.keys())[_index(idx, len(self))]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules.keys())
+        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
+            del self._modules[k]
+
+
 def _index(idx, n):
     idx = idx.__index__()
     if not -n <= idx < n:
@@ -63,17 +67,11 @@ def _index(idx, n):
     return idx % n
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -92,22 +90,6 @@ class ModuleList(Module):
 
     def __iadd__(self, modules):
         return self.extend(modules)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
 
     def forward(self, *args):
         raise NotImplementedError("ModuleList is a container; call its modules")
