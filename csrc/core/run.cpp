@@ -13,6 +13,7 @@ enum Family {
   TT_FAMILY(BINARY) TT_FAMILY(COMPARE) TT_FAMILY(WHERE) TT_FAMILY(REDUCE) TT_FAMILY(REDUCE_ARG)
   TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
   TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM) TT_FAMILY(OPTIM) TT_FAMILY(CROSS_ENTROPY)
+  TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION)
 #undef TT_FAMILY
 };
 
@@ -48,6 +49,10 @@ size_t attrs_size_of(Family f, int32_t op) {
     case F_SORT: return sizeof(tt_sort_attrs);
     case F_RANDOM: return sizeof(tt_random_attrs);
     case F_CROSS_ENTROPY: return sizeof(tt_cross_entropy_attrs);
+    case F_IM2COL: return sizeof(tt_conv_attrs);
+    case F_POOL: return sizeof(tt_pool_attrs);
+    case F_NORM: return sizeof(tt_norm_attrs);
+    case F_ATTENTION: return sizeof(tt_attention_attrs);
     default: return 0;
   }
 }
@@ -100,6 +105,30 @@ tt_status dtype_mismatch(const char* op, const tt_view& a, const tt_view& b) {
 tt_status want_dtype(const char* op, const tt_view& v, int32_t dtype, const char* role) {
   if (v.dtype == dtype) return TT_OK;
   return fail(TT_ERR_DTYPE, "%s: %s must be %s, not %s", op, role, tt_dtype_name(dtype), tt_dtype_name(v.dtype));
+}
+
+tt_status want_float(const char* op, const tt_view& v) {
+  if (v.dtype == TT_FLOAT32 || v.dtype == TT_FLOAT64) return TT_OK;
+  return fail(TT_ERR_DTYPE, "%s: takes float32 or float64, not %s", op, tt_dtype_name(v.dtype));
+}
+tt_status want_rank(const char* op, const tt_view& v, int ndim, const char* role) {
+  if (v.ndim == ndim) return TT_OK;
+  return fail(TT_ERR_SHAPE, "%s: %s must have %d dims, got %s", op, role, ndim, TT_SHAPE(v));
+}
+// Every (h, w) pair of a window geometry: stride and dilation >= 1, padding >= 0.
+tt_status check_window(const char* op, const int64_t* stride, const int64_t* padding, const int64_t* dilation) {
+  for (int i = 0; i < 2; ++i)
+    if (stride[i] < 1 || dilation[i] < 1 || padding[i] < 0)
+      return fail(TT_ERR_INVALID_ARGUMENT, "%s: stride %lld, dilation %lld and padding %lld: stride and dilation "
+                  "must be at least 1 and padding non-negative", op, (long long)stride[i], (long long)dilation[i],
+                  (long long)padding[i]);
+  return TT_OK;
+}
+// Views of one rank whose dims `first`.. must agree with another's.
+bool same_dims(const tt_view& a, const tt_view& b, int first, int count) {
+  for (int d = 0; d < count; ++d)
+    if (a.shape[first + d] != b.shape[first + d]) return false;
+  return true;
 }
 
 tt_status check_family(const char* name, Family family, const Call& c) {
@@ -259,6 +288,74 @@ tt_status check_family(const char* name, Family family, const Call& c) {
       if (!same_shape(out, logits)) return shape_mismatch(name, logits, out, "the gradient has the logits' shape");
       if (!same_shape(in[2], target)) return shape_mismatch(name, target, in[2], "the row gradients are [N]");
       if (in[2].dtype != logits.dtype) return dtype_mismatch(name, logits, in[2]);
+      return TT_OK;
+    }
+    case F_IM2COL: {
+      const tt_conv_attrs& a = c.attr<tt_conv_attrs>();
+      const tt_view& image = c.op == TT_OP_IM2COL ? in[0] : out;
+      const tt_view& cols = c.op == TT_OP_IM2COL ? out : in[0];
+      if (tt_status s = want_rank(name, image, 4, "the image [N, C, H, W]")) return s;
+      if (tt_status s = want_rank(name, cols, 6, "the columns [N, C, KH, KW, OH, OW]")) return s;
+      if (!same_dims(image, cols, 0, 2)) return shape_mismatch(name, image, cols, "N and C must agree");
+      if (in[0].dtype != out.dtype) return dtype_mismatch(name, in[0], out);
+      return check_window(name, a.stride, a.padding, a.dilation);
+    }
+    case F_POOL: {
+      const tt_pool_attrs& a = c.attr<tt_pool_attrs>();
+      bool backward = c.op == TT_OP_AVG_POOL2D_BACKWARD;
+      const tt_view& x = backward ? out : in[0];
+      const tt_view& y = backward ? in[0] : out;
+      if (tt_status s = want_rank(name, x, 4, "the input [N, C, H, W]")) return s;
+      if (tt_status s = want_rank(name, y, 4, "the output [N, C, OH, OW]")) return s;
+      if (!same_dims(x, y, 0, 2)) return shape_mismatch(name, x, y, "N and C must agree");
+      if (in[0].dtype != out.dtype) return dtype_mismatch(name, in[0], out);
+      if (tt_status s = want_float(name, x)) return s;
+      if (c.op == TT_OP_MAX_POOL2D) {
+        if (!same_shape(out, c.out[1])) return shape_mismatch(name, out, c.out[1], "values and indices");
+        if (tt_status s = want_dtype(name, c.out[1], TT_INT64, "the indices")) return s;
+      }
+      if (a.adaptive) {
+        if ((x.shape[2] == 0 || x.shape[3] == 0) && numel(y) > 0)
+          return fail(TT_ERR_SHAPE, "%s: adaptive pooling of the empty input %s", name, TT_SHAPE(x));
+        return TT_OK;
+      }
+      if (a.kernel[0] < 1 || a.kernel[1] < 1)
+        return fail(TT_ERR_INVALID_ARGUMENT, "%s: kernel size %lldx%lld must be positive", name,
+                    (long long)a.kernel[0], (long long)a.kernel[1]);
+      return check_window(name, a.stride, a.padding, a.dilation);
+    }
+    case F_NORM: {
+      const tt_view& x = in[0];  // NORM: x; NORM_BACKWARD: xhat
+      if (tt_status s = want_rank(name, x, 3, "the input [A, M, B]")) return s;
+      if (tt_status s = want_float(name, x)) return s;
+      for (int i = 0; i < c.n_in + c.n_out; ++i) {
+        const tt_view& v = i < c.n_in ? in[i] : c.out[i - c.n_in];
+        if (v.dtype != x.dtype) return dtype_mismatch(name, x, v);
+        bool is_stat = c.op == TT_OP_NORM ? i > c.n_in : i == 1;
+        bool ok = is_stat ? v.ndim == 1 && v.shape[0] == x.shape[1] : same_shape(v, x);
+        if (!ok) return shape_mismatch(name, x, v, is_stat ? "statistics are [M]" : "operands share the input's shape");
+      }
+      return TT_OK;
+    }
+    case F_ATTENTION: {
+      const tt_view &q = in[0], &k = in[1], &v = in[2], &mask = in[3];
+      for (int i = 0; i < c.n_in + c.n_out; ++i) {
+        const tt_view& t = i < c.n_in ? in[i] : c.out[i - c.n_in];
+        if (t.dtype != q.dtype) return dtype_mismatch(name, q, t);
+      }
+      if (tt_status s = want_float(name, q)) return s;
+      bool ok = q.ndim == 4 && k.ndim == 4 && v.ndim == 4 && mask.ndim == 4 && same_dims(q, k, 0, 2) &&
+                same_dims(q, v, 0, 2) && k.shape[3] == q.shape[3] && v.shape[2] == k.shape[2] &&
+                same_dims(q, mask, 0, 3) && mask.shape[3] == k.shape[2];
+      if (!ok) return fail(TT_ERR_SHAPE, "%s: q %s, k %s, v %s and mask %s do not agree", name, TT_SHAPE(q),
+                           TT_SHAPE(k), TT_SHAPE(v), TT_SHAPE(mask));
+      const tt_view& o = c.op == TT_OP_ATTENTION ? c.out[0] : in[4];
+      const tt_view& lse = c.op == TT_OP_ATTENTION ? c.out[1] : in[5];
+      ok = o.ndim == 4 && same_dims(o, q, 0, 3) && o.shape[3] == v.shape[3] && lse.ndim == 3 && same_dims(lse, q, 0, 3);
+      if (c.op == TT_OP_ATTENTION_BACKWARD)
+        ok = ok && same_shape(in[6], o) && same_shape(c.out[0], q) && same_shape(c.out[1], k) && same_shape(c.out[2], v);
+      if (!ok) return fail(TT_ERR_SHAPE, "%s: outputs or gradients do not fit q %s, k %s, v %s", name, TT_SHAPE(q),
+                           TT_SHAPE(k), TT_SHAPE(v));
       return TT_OK;
     }
   }

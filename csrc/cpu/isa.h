@@ -4,8 +4,8 @@
 #pragma once
 #include "../core/internal.h"
 
-#define TT_CPU_ISA_FAMILIES(X) X(elementwise) X(reduce) X(gemm) X(optim)
-#define TT_CPU_GENERIC_FAMILIES(X) X(copy) X(index) X(random) X(loss)
+#define TT_CPU_ISA_FAMILIES(X) X(elementwise) X(reduce) X(gemm) X(optim) X(norm) X(attention)
+#define TT_CPU_GENERIC_FAMILIES(X) X(copy) X(index) X(random) X(loss) X(conv) X(pool)
 
 #define TT_DECLARE_REGISTER(family) void register_##family(Kernel* table);
 namespace tt {

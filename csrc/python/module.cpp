@@ -63,8 +63,10 @@ void to_view(nb::handle obj, tt_view& v) {
   }
 }
 
+constexpr int kMaxOperands = 8;  // the most inputs or outputs any op in tt_ops.def takes
+
 void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
-  tt_view in[4], out[4];
+  tt_view in[kMaxOperands], out[kMaxOperands];
   auto fill = [](nb::handle seq, tt_view* views, int cap) {
     if (!PyTuple_Check(seq.ptr())) throw nb::type_error("tinytorch._C.run: inputs and outputs are tuples of views");
     Py_ssize_t n = PyTuple_GET_SIZE(seq.ptr());
@@ -72,7 +74,7 @@ void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
     for (Py_ssize_t i = 0; i < n; ++i) to_view(PyTuple_GET_ITEM(seq.ptr(), i), views[i]);
     return int32_t(n);
   };
-  int32_t n_in = fill(inputs, in, 4), n_out = fill(outputs, out, 4);
+  int32_t n_in = fill(inputs, in, kMaxOperands), n_out = fill(outputs, out, kMaxOperands);
   const void* a = attrs.size() ? attrs.c_str() : nullptr;
   size_t a_size = attrs.size();
   tt_status s;

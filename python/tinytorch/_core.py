@@ -28,6 +28,10 @@ ADAM = struct.Struct("=dddddqiii4x")
 RMSPROP = struct.Struct("=dddddii")
 ADAGRAD = struct.Struct("=ddddqi4x")
 CROSS_ENTROPY = struct.Struct("=qd")
+CONV = struct.Struct("=6q")
+POOL = struct.Struct("=8qiiq")
+NORM = struct.Struct("=di4x")
+ATTENTION = struct.Struct("=di4x")
 NO_ATTRS = b""
 
 

@@ -134,6 +134,29 @@ typedef struct tt_cross_entropy_attrs {
   double label_smoothing;
 } tt_cross_entropy_attrs;
 
+typedef struct tt_conv_attrs {
+  int64_t stride[2], padding[2], dilation[2]; /* (h, w); stride and dilation >= 1, padding >= 0 */
+} tt_conv_attrs;
+
+typedef struct tt_pool_attrs {
+  int64_t kernel[2], stride[2], padding[2], dilation[2]; /* (h, w) */
+  int32_t count_include_pad; /* AVG: padded positions count in the divisor */
+  int32_t adaptive;          /* window i spans [floor(i*H/OH), ceil((i+1)*H/OH)); kernel/stride/padding unused */
+  int64_t divisor_override;  /* AVG: divide by this when > 0 */
+} tt_pool_attrs;
+
+typedef struct tt_norm_attrs {
+  double eps;  /* rstd = 1 / sqrt(var + eps), var biased */
+  int32_t rms; /* RMS norm: mean is taken as 0 */
+  int32_t pad_;
+} tt_norm_attrs;
+
+typedef struct tt_attention_attrs {
+  double scale;   /* scores = q . k * scale + mask */
+  int32_t causal; /* also mask key j > query i (top-left aligned, as torch) */
+  int32_t pad_;
+} tt_attention_attrs;
+
 /* ---- library ---- */
 TT_API int32_t tt_abi_version(void);
 /* The message of the last error on this thread ("" if none). Valid until the next failing call on this thread. */

@@ -10,6 +10,11 @@ from ..ops.index import gather
 from ..ops.linalg import matmul
 from ..ops.reduce import log_softmax, logsumexp, softmax  # noqa: F401
 from ..ops.shape import pad  # noqa: F401
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
+from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm  # noqa: F401
+from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
+                        adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ..tensor import Tensor
 
 
@@ -111,6 +116,134 @@ def dropout(x, p=0.5, training=True, inplace=False):
     return ew.mul(ew.where(keep, x, 0.0), 1.0 / (1.0 - p))
 
 
+def _channel_dropout(x, p, training, op, spatial):
+    """Zeroes whole channels: one keep/drop draw per (N, C), broadcast over the spatial dims."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}(): probability has to be between 0 and 1, but got {p}")
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"{op}(): expected a {spatial + 1}-d or {spatial + 2}-d input, got {list(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    from ..ops.random import rand
+    lead = x.ndim - spatial
+    keep = ew.ge(rand(tuple(x.shape[:lead]) + (1,) * spatial, dtype=x.dtype, device=x.device), p)
+    return ew.mul(ew.where(keep, x, 0.0), 1.0 / (1.0 - p)) if p < 1.0 else ew.mul(x, 0.0)
+
+
+def dropout1d(x, p=0.5, training=True, inplace=False):
+    return _channel_dropout(x, p, training, "dropout1d", 1)
+
+
+def dropout2d(x, p=0.5, training=True, inplace=False):
+    return _channel_dropout(x, p, training, "dropout2d", 2)
+
+
+def dropout3d(x, p=0.5, training=True, inplace=False):
+    return _channel_dropout(x, p, training, "dropout3d", 3)
+
+
+def pixel_shuffle(x, upscale_factor):
+    r = int(upscale_factor)
+    if x.ndim < 3 or r < 1 or x.shape[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle(): input {list(x.shape)} needs at least 3 dims and channels divisible by "
+                           f"upscale_factor^2 = {r * r}")
+    *lead, c, h, w = x.shape
+    y = sh.reshape(x, (-1, c // (r * r), r, r, h, w))
+    y = sh.permute(y, 0, 1, 4, 2, 5, 3)
+    return sh.reshape(y, tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(x, downscale_factor):
+    r = int(downscale_factor)
+    if x.ndim < 3 or r < 1 or x.shape[-2] % r or x.shape[-1] % r:
+        raise RuntimeError(f"pixel_unshuffle(): input {list(x.shape)} needs at least 3 dims and H, W divisible by "
+                           f"downscale_factor = {r}")
+    *lead, c, h, w = x.shape
+    y = sh.reshape(x, (-1, c, h // r, r, w // r, r))
+    y = sh.permute(y, 0, 1, 3, 5, 2, 4)
+    return sh.reshape(y, tuple(lead) + (c * r * r, h // r, w // r))
+
+
+def _source_coords(out_size, in_size, scale, align_corners, mode):
+    """Where each output position samples the input, as torch computes it (float64 positions)."""
+    from ..ops.creation import arange
+    i = arange(out_size, dtype=dt.float64)
+    if mode == "nearest":
+        step = 1.0 / scale if scale else in_size / out_size
+        return ew.clamp(ew.floor(ew.mul(i, step)), 0, in_size - 1)
+    if align_corners:
+        step = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+        return ew.mul(i, step)
+    step = 1.0 / scale if scale else in_size / out_size
+    return ew.clamp(ew.sub(ew.mul(ew.add(i, 0.5), step), 0.5), 0, None)
+
+
+def _linear_axis(x, dim, out_size, scale, align_corners):
+    """Linear interpolation along one dim: two gathers and a lerp, so autograd needs nothing new."""
+    from ..ops.index import index_select
+    n = x.shape[dim]
+    pos = _source_coords(out_size, n, scale, align_corners, "linear")
+    lo = ew.clamp(ew.floor(pos), 0, n - 1)
+    frac = (ew.sub(pos, lo)).to(x.dtype)
+    lo = lo.long()
+    hi = ew.clamp(ew.add(lo, 1), 0, n - 1)
+    shape = [1] * x.ndim
+    shape[dim] = out_size
+    a, b = index_select(x, dim, lo), index_select(x, dim, hi)
+    return ew.add(a, ew.mul(ew.sub(b, a), sh.reshape(frac, tuple(shape))))
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
+                recompute_scale_factor=None, antialias=False):
+    from ..ops.index import index_select
+    _check_tensor(input, "interpolate")
+    spatial = input.ndim - 2
+    if spatial < 1:
+        raise ValueError(f"interpolate(): expected at least 3-d input [N, C, ...], got {list(input.shape)}")
+    modes = {"nearest": None, "linear": 1, "bilinear": 2, "bicubic": None, "trilinear": 3, "nearest-exact": None}
+    if mode not in ("nearest", "linear", "bilinear", "trilinear"):
+        raise NotImplementedError(f"interpolate(): mode {mode!r} is not supported (nearest, linear, bilinear, "
+                                  f"trilinear)" if mode in modes else f"interpolate(): unknown mode {mode!r}")
+    if modes[mode] is not None and modes[mode] != spatial:
+        raise ValueError(f"interpolate(): mode {mode!r} expects a {modes[mode] + 2}-d input, got {list(input.shape)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate(): align_corners can only be set with the linear modes")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate(): give exactly one of size and scale_factor")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * spatial
+        scales = (None,) * spatial
+    else:
+        scales = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * spatial
+        sizes = tuple(int(math.floor(n * f)) for n, f in zip(in_sizes, scales))
+        if recompute_scale_factor:
+            scales = (None,) * spatial
+    if len(sizes) != spatial or min(sizes) < 1:
+        raise ValueError(f"interpolate(): output size {sizes} does not fit input {list(input.shape)}")
+    x = input
+    for i, (out_size, scale) in enumerate(zip(sizes, scales)):
+        dim = 2 + i
+        if mode == "nearest":
+            idx = _source_coords(out_size, in_sizes[i], scale, False, "nearest").long()
+            x = index_select(x, dim, idx)
+        else:
+            x = _linear_axis(x, dim, out_size, scale, bool(align_corners))
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
               sparse=False):
     from ..ops.index import index_select
@@ -141,67 +274,6 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(rd.max(tensor).item()) + 1 if tensor.numel() else 0
     classes = arange(num_classes, device=tensor.device)
     return ew.eq(sh.unsqueeze(tensor, -1), classes).long()
-
-
-# ---- normalisation
-def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(x.shape[x.ndim - len(shape):]) != shape:
-        raise RuntimeError(f"layer_norm(): normalized_shape {list(shape)} does not match the trailing dims of "
-                           f"input {list(x.shape)}")
-    dims = tuple(range(x.ndim - len(shape), x.ndim))
-    mean = rd.mean(x, dims, keepdim=True)
-    centred = ew.sub(x, mean)
-    var = rd.mean(ew.mul(centred, centred), dims, keepdim=True)
-    out = ew.mul(centred, ew.rsqrt(ew.add(var, eps)))
-    if weight is not None:
-        out = ew.mul(out, weight)
-    if bias is not None:
-        out = ew.add(out, bias)
-    return out
-
-
-def rms_norm(x, normalized_shape, weight=None, eps=None):
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    dims = tuple(range(x.ndim - len(shape), x.ndim))
-    if eps is None:
-        eps = _finfo_eps(x.dtype)
-    out = ew.mul(x, ew.rsqrt(ew.add(rd.mean(ew.mul(x, x), dims, keepdim=True), eps)))
-    return ew.mul(out, weight) if weight is not None else out
-
-
-def _finfo_eps(dtype):
-    return {dt.float64: 2.220446049250313e-16, dt.float16: 0.0009765625, dt.bfloat16: 0.0078125}.get(
-        dtype, 1.1920928955078125e-07)
-
-
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
-    if x.ndim < 2:
-        raise ValueError(f"batch_norm(): expected at least 2-d input, got shape {list(x.shape)}")
-    dims = (0,) + tuple(range(2, x.ndim))
-    bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    if training:
-        n = x.numel() // x.shape[1]
-        if n <= 1:
-            raise ValueError(f"batch_norm(): expected more than 1 value per channel when training, got input size "
-                             f"{list(x.shape)}")
-        mean = rd.mean(x, dims)
-        centred = ew.sub(x, sh.reshape(mean, bshape))
-        var = rd.mean(ew.mul(centred, centred), dims)
-        if running_mean is not None:
-            from ..autograd.grad_mode import no_grad
-            with no_grad():
-                running_mean.mul_(1 - momentum).add_(ew.mul(mean.detach(), momentum))
-                running_var.mul_(1 - momentum).add_(ew.mul(var.detach(), momentum * n / (n - 1)))
-        out = ew.mul(centred, sh.reshape(ew.rsqrt(ew.add(var, eps)), bshape))
-    else:
-        out = ew.mul(ew.sub(x, sh.reshape(running_mean, bshape)),
-                     sh.reshape(ew.rsqrt(ew.add(running_var, eps)), bshape))
-    if weight is not None:
-        out = ew.mul(out, sh.reshape(weight, bshape))
-    if bias is not None:
-        out = ew.add(out, sh.reshape(bias, bshape))
-    return out
 
 
 # ---- losses

@@ -425,13 +425,47 @@ def tile(x, dims):
     return repeat(x, dims)
 
 
+def _edge_index(n, lo, hi, mode):
+    """Source positions of a dim of size n padded by (lo, hi) in mode reflect, replicate or circular."""
+    out = []
+    for j in range(-lo, n + hi):
+        if mode == "reflect":
+            period = 2 * (n - 1)
+            j = j % period if period else 0
+            j = period - j if j >= n else j
+        elif mode == "replicate":
+            j = min(max(j, 0), n - 1)
+        else:
+            j %= n
+        out.append(j)
+    return out
+
+
+def _pad_edges(x, pad, mode):
+    from .creation import tensor
+    from .index import index_select
+    for i in range(len(pad) // 2):
+        d = x.ndim - 1 - i
+        lo, hi, n = pad[2 * i], pad[2 * i + 1], x._shape[d]
+        limit = n - 1 if mode == "reflect" else n
+        if min(lo, hi) < 0 or max(lo, hi) > limit or n == 0:
+            raise RuntimeError(f"pad(): {mode} padding {pad} needs non-negative sizes of at most {limit} for dim {d} "
+                               f"of input {list(x._shape)}")
+        x = index_select(x, d, tensor(_edge_index(n, lo, hi, mode), device=x.device))
+    return x
+
+
 def pad(x, pad, mode="constant", value=0.0):
-    if mode != "constant":
-        raise NotImplementedError(f"pad(): mode {mode!r} is not supported yet (only 'constant')")
     pad = list(pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise RuntimeError(f"pad(): padding {pad} must have an even length of at most {2 * x.ndim} "
                            f"for shape {list(x._shape)}")
+    if mode in ("reflect", "replicate", "circular"):
+        return _pad_edges(x, pad, mode)
+    if mode != "constant":
+        raise ValueError(f"pad(): mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if value is None:
+        value = 0.0
     shape = list(x._shape)
     src = x
     for i in range(len(pad) // 2):

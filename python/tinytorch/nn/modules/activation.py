@@ -141,3 +141,10 @@ class LogSoftmax(_DimModule):
 
 class Softmin(_DimModule):
     fn = staticmethod(F.softmin)
+
+
+def __getattr__(name):  # torch defines MultiheadAttention here; ours lives in transformer.py, imported on first use
+    if name == "MultiheadAttention":
+        from .transformer import MultiheadAttention
+        return MultiheadAttention
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

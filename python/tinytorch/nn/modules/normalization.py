@@ -123,13 +123,41 @@ class GroupNorm(Module):
         self.bias = Parameter(cr.zeros(num_channels, dtype=dtype, device=device)) if affine else None
 
     def forward(self, x):
-        n, c = x.shape[0], x.shape[1]
-        grouped = x.reshape(n, self.num_groups, -1)
-        out = F.layer_norm(grouped, (grouped.shape[-1],), None, None, self.eps).reshape(x.shape)
-        if self.affine:
-            bshape = (1, c) + (1,) * (x.ndim - 2)
-            out = out * self.weight.reshape(bshape) + self.bias.reshape(bshape)
-        return out
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(_BatchNorm):
+    _spatial = 0
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, x):
+        batched = self._spatial + 2
+        if x.ndim not in (batched - 1, batched):
+            raise ValueError(f"{type(self).__name__}: expected {batched - 1}D (unbatched) or {batched}D input, got "
+                             f"{x.ndim}D input of shape {list(x.shape)}")
+        if x.ndim == batched - 1:
+            return self.forward(x.unsqueeze(0)).squeeze(0)
+        if x.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels, got input of shape "
+                             f"{list(x.shape)}")
+        training = is_training(self)
+        return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                               training or not self.track_running_stats, self.momentum or 0.0, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _spatial = 3
