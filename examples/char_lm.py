@@ -55,10 +55,10 @@ class CharTransformer(nn.Module):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--block", type=int, default=48)
-    parser.add_argument("--target", type=float, default=0.8, help="the loss (nats/char) training must reach")
+    parser.add_argument("--target", type=float, default=0.35, help="the loss (nats/char) training must reach")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
 
