@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 import tinytorch as tt
+import tinytorch.nn.functional as ttF
 
 try:
     import torch
@@ -52,7 +53,25 @@ def rows():
     def case(name, a_np, fn_tt, fn_np, fn_torch):
         a_tt = [tt.from_numpy(a) for a in a_np]
         a_th = [torch.from_numpy(a) for a in a_np] if torch else None
-        return name, (lambda: fn_tt(*a_tt)), (lambda: fn_np(*a_np)), (lambda: fn_torch(*a_th)) if torch else None
+        return (name, (lambda: fn_tt(*a_tt)), (lambda: fn_np(*a_np)) if fn_np else None,
+                (lambda: fn_torch(*a_th)) if torch else None)
+
+    def layer(name, shapes, fn, backward=False):
+        """A layer op of tinytorch.nn.functional or torch.nn.functional (NumPy has none): forward, or forward and
+        backward of the sum of its output."""
+        a_np = [arr(*s) for s in shapes]
+
+        def run(module, F, arrays):
+            ts = [module.tensor(a, requires_grad=backward) if module is tt else
+                  torch.tensor(a, requires_grad=backward) for a in arrays]
+
+            def call():
+                out = fn(F, *ts)
+                if backward:
+                    out.sum().backward()
+            return call
+        return (name, run(tt, ttF, a_np), None,
+                run(torch, torch.nn.functional, a_np) if torch else None)
 
     yield case("add 4M f32", [big, big], lambda a, b: a + b, lambda a, b: a + b, lambda a, b: a + b)
     yield case("mul scalar 4M f32", [big], lambda a: a * 2.0, lambda a: a * 2.0, lambda a: a * 2.0)
@@ -76,6 +95,20 @@ def rows():
                lambda x, y: x @ y)
     yield case("x @ w.T 8192x784 @ 784x128", [arr(8192, 784), arr(128, 784)], lambda x, w: x @ w.T,
                lambda x, w: x @ w.T, lambda x, w: x @ w.T)
+    conv = [(8, 64, 56, 56), (64, 64, 3, 3)]
+    yield layer("conv2d 3x3 8x64x56x56", conv, lambda F, x, w: F.conv2d(x, w, padding=1))
+    yield layer("conv2d 3x3 8x64x56x56 fwd+bwd", conv, lambda F, x, w: F.conv2d(x, w, padding=1), backward=True)
+    yield layer("conv2d 7x7/2 32x3x112x112 (stem)", [(32, 3, 112, 112), (64, 3, 7, 7)],
+                lambda F, x, w: F.conv2d(x, w, stride=2, padding=3))
+    yield layer("max_pool2d 3x3/2 32x64x112x112", [(32, 64, 112, 112)], lambda F, x: F.max_pool2d(x, 3, 2, 1))
+    yield layer("layer_norm 4096x1024", [(4096, 1024)], lambda F, x: F.layer_norm(x, (1024,)))
+    yield layer("layer_norm 4096x1024 fwd+bwd", [(4096, 1024)], lambda F, x: F.layer_norm(x, (1024,)), True)
+    yield layer("batch_norm train 32x64x56x56", [(32, 64, 56, 56)],
+                lambda F, x: F.batch_norm(x, None, None, training=True))
+    sdpa = [(8, 8, 512, 64)] * 3
+    yield layer("sdpa 8x8x512x64", sdpa, lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v))
+    yield layer("sdpa causal 8x8x512x64 fwd+bwd", sdpa,
+                lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), True)
     yield case("index rows 4096x1024[perm]", [mat], lambda a: a[_perm_tt], lambda a: a[_perm_np],
                lambda a: a[_perm_th])
 
@@ -95,7 +128,8 @@ def main():
     for name, f_tt, f_np, f_th in rows():
         if pattern not in name:
             continue
-        t_tt, t_np = median_time(f_tt), median_time(f_np)
+        t_tt = median_time(f_tt)
+        t_np = median_time(f_np) if f_np else float("nan")
         t_th = median_time(f_th) if f_th else float("nan")
         print(f"{name:34} {t_tt * 1e6:10.1f} {t_np * 1e6:10.1f} {t_th * 1e6:10.1f} {t_np / t_tt:7.2f} "
               f"{t_th / t_tt:8.2f}")
