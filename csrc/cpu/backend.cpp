@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "isa.h"
 
@@ -12,13 +14,78 @@ namespace {
 
 int32_t cpu_count() { return 1; }
 
+// Large blocks are cached after free and handed out again for a request of the same size class: a training step
+// allocates the same activation sizes every time, and fresh pages from the system cost a page fault each (more
+// than the kernel that fills them). Small blocks go straight to malloc, whose bins already recycle them.
+constexpr size_t kCachedFrom = size_t(1) << 18;   // 256 KiB
+constexpr size_t kCacheLimit = size_t(1) << 31;   // at most 2 GiB kept idle
+
+struct BlockCache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> idle;  // size class -> free blocks
+  std::unordered_map<void*, size_t> live;               // cached-size blocks in use -> their class
+  size_t idle_bytes = 0;
+};
+BlockCache& block_cache() {
+  static BlockCache* cache = new BlockCache;  // never destroyed: buffers may be freed during interpreter exit
+  return *cache;
+}
+
+// Classes 1/8 of a power of two apart, so sizes that differ by a little share blocks (at most 12.5% slack).
+size_t size_class(size_t n) {
+  size_t step = size_t(1) << (63 - __builtin_clzll(n) - 3);
+  return (n + step - 1) / step * step;
+}
+
+void* system_alloc(size_t size) { return std::aligned_alloc(64, size); }
+
 void* cpu_alloc(int32_t, int64_t nbytes) {
   // 64-byte alignment feeds full-width vector loads; round the size up as aligned_alloc requires.
   if (nbytes > INT64_MAX - 63) return nullptr;
   size_t size = size_t((nbytes + 63) / 64 * 64);
-  return std::aligned_alloc(64, size ? size : 64);
+  if (size < kCachedFrom) return system_alloc(size ? size : 64);
+  size = size_class(size);
+  BlockCache& cache = block_cache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  void* p = nullptr;
+  auto it = cache.idle.find(size);
+  if (it != cache.idle.end() && !it->second.empty()) {
+    p = it->second.back();
+    it->second.pop_back();
+    cache.idle_bytes -= size;
+  } else {
+    p = system_alloc(size);
+    if (!p) {  // give the idle blocks back and try once more
+      for (auto& entry : cache.idle)
+        for (void* q : entry.second) std::free(q);
+      cache.idle.clear();
+      cache.idle_bytes = 0;
+      p = system_alloc(size);
+    }
+    if (!p) return nullptr;
+  }
+  cache.live[p] = size;
+  return p;
 }
-void cpu_free(int32_t, void* p) { std::free(p); }
+
+void cpu_free(int32_t, void* p) {
+  if (!p) return;
+  BlockCache& cache = block_cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    auto it = cache.live.find(p);
+    if (it != cache.live.end()) {
+      size_t size = it->second;
+      cache.live.erase(it);
+      if (cache.idle_bytes + size <= kCacheLimit) {
+        cache.idle[size].push_back(p);
+        cache.idle_bytes += size;
+        return;
+      }
+    }
+  }
+  std::free(p);
+}
 tt_status cpu_copy(void* dst, bool, const void* src, bool, int64_t nbytes) {
   std::memmove(dst, src, size_t(nbytes));
   return TT_OK;
