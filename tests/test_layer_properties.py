@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as TF
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import assume, given, strategies as st  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 import tinytorch.nn.functional as F  # noqa: E402
@@ -56,6 +56,8 @@ def test_conv2d_any_geometry(n, groups, cin_g, cout_g, h, w, kh, kw, stride, pad
 def test_conv_transpose2d_any_geometry(n, groups, cin_g, cout_g, h, w, k, stride, padding, dilation, extra, seed):
     x, wt = rand((n, groups * cin_g, h, w), seed), rand((groups * cin_g, cout_g, k, k), seed + 1)
     output_padding = min(extra, max(stride, dilation) - 1)
+    # torch accepts an empty output on some paths and refuses it on others; tinytorch accepts it
+    assume(min(h, w) - 1 + dilation * (k - 1) + output_padding + 1 - 2 * padding > 0)
     compare(lambda m, x, wt: m.conv_transpose2d(x, wt, None, stride, padding, output_padding, groups, dilation),
             [x, wt])
 
@@ -64,6 +66,11 @@ def test_conv_transpose2d_any_geometry(n, groups, cin_g, cout_g, h, w, k, stride
        stride=st.integers(1, 3), padding=st.integers(0, 2), dilation=st.integers(1, 2), ceil=st.booleans(),
        seed=st.integers(0, 100))
 def test_max_pool2d_any_geometry(n, c, h, w, k, stride, padding, dilation, ceil, seed):
+    # a dilated window can fall wholly into the padding of a tiny input: torch then returns -inf with an index
+    # outside the window (and routes the gradient there); tinytorch returns -inf with index 0. Not compared.
+    for size in (h, w):
+        starts = range(-padding, size + padding, stride)
+        assume(all(any(0 <= s + j * dilation < size for j in range(k)) for s in starts))
     x = np.random.default_rng(seed).permutation(n * c * h * w).reshape(n, c, h, w).astype(np.float32)
     compare(lambda m, x: m.max_pool2d(x, k, stride, padding, dilation, ceil), [x])
 

@@ -194,9 +194,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            f"{w_shape} expects {cin} (divisible by groups={groups})")
     oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
-    if oh < 1 or ow < 1:
-        raise RuntimeError(f"{op}(): input {in_shape} with weight {w_shape} gives a non-positive "
-                           f"output size {oh}x{ow}")
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"{op}(): input {in_shape} with weight {w_shape} gives a negative output size "
+                           f"{oh}x{ow}")
     cin_g = cin // groups
     wg = transpose(reshape(weight, (groups, cin_g, cout_g * kh * kw)), 1, 2)  # [G, Cout/G*KH*KW, Cin/G]
     cols = matmul(wg, reshape(x, (n, groups, cin_g, h * w)))
