@@ -217,3 +217,25 @@ def test_float64_matches_torch_and_gradcheck(shapes, fn, kinds, noncontig, tol, 
             full[i] = x
         return first(fn(F, *full))
     assert gradcheck(f, [tins[i] for i in diff], eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+SECOND_ORDER = [
+    ("conv2d", [(1, 2, 4, 4), (2, 2, 3, 3)], lambda m, x, w: m.conv2d(x, w, padding=1, stride=2)),
+    ("conv_transpose2d", [(1, 2, 3, 3), (2, 1, 2, 2)], lambda m, x, w: m.conv_transpose2d(x, w, stride=2)),
+    ("avg_pool2d", [(1, 2, 4, 5)], lambda m, x: m.avg_pool2d(x, 2, 1, 1)),
+    ("max_pool2d", [(1, 2, 4, 5)], lambda m, x: m.max_pool2d(x, 2, 1, 1)),
+    ("layer_norm", [(3, 5), (5,)], lambda m, x, w: m.layer_norm(x, (5,), w)),
+    ("batch_norm", [(4, 3, 2)], lambda m, x: m.batch_norm(x, None, None, training=True)),
+    ("rms_norm", [(3, 5)], lambda m, x: m.rms_norm(x, (5,))),
+    ("sdpa", [(1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 3)], lambda m, q, k, v: m.scaled_dot_product_attention(q, k, v)),
+    ("sdpa-causal", [(1, 1, 4, 2), (1, 1, 4, 2), (1, 1, 4, 2)],
+     lambda m, q, k, v: m.scaled_dot_product_attention(q, k, v, is_causal=True)),
+]
+
+
+@pytest.mark.parametrize("shapes,fn", [pytest.param(s, f, id=n) for n, s, f in SECOND_ORDER])
+def test_second_derivatives(shapes, fn):
+    from tinytorch.autograd import gradgradcheck
+    rng = np.random.default_rng(3)
+    ins = [tt.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    assert gradgradcheck(lambda *xs: fn(F, *xs), ins, eps=1e-6, atol=1e-5, rtol=1e-3)

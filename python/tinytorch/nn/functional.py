@@ -244,6 +244,12 @@ def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
     return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
 
 
+def multi_head_attention_forward(*args, **kwargs):
+    """torch's functional form of MultiheadAttention (the module's own forward, in nn/modules/transformer.py)."""
+    from .modules.transformer import multi_head_attention_forward as forward
+    return forward(*args, **kwargs)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
               sparse=False):
     from ..ops.index import index_select

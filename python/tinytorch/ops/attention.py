@@ -78,6 +78,14 @@ def _fused(q, k, v, mask, causal, scale, batch):
 
 
 def _fused_grad(g, attrs, q, k, v, mask, out, lse):
+    if needs_grad(g, q, k, v):  # create_graph: differentiate the composite form, which autograd can differentiate again
+        from ..autograd import grad
+        scale, causal = _core.ATTENTION.unpack(attrs)
+        if causal:
+            mask = _additive(_causal(q._shape[-2], k._shape[-2], q.device), q._dtype)
+        inputs = [t for t in (q, k, v) if t.requires_grad]
+        found = iter(grad(_composite(q, k, v, mask, 0.0, scale), inputs, g, create_graph=True))
+        return tuple(next(found) if t.requires_grad else None for t in (q, k, v))
     grads = tuple(empty(t._shape, t._dtype, t._device, "scaled_dot_product_attention") for t in (q, k, v))
     _core.run(OP.ATTENTION_BACKWARD, (q, k, v, mask, out, lse, g.contiguous()), grads, attrs,
               "scaled_dot_product_attention")

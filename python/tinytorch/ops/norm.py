@@ -22,27 +22,27 @@ def _standardize(x3, eps, rms, op):
     attrs = _core.NORM.pack(float(eps), int(rms))
     _core.run(OP.NORM, (x3,), (xhat, mean, rstd), attrs, op)
     if needs_grad(x3):
-        record(xhat, "NormBackward", (x3,), lambda g, xhat, rstd: (_standardize_grad(g, xhat, rstd, attrs, op),),
-               (xhat, rstd))
+        record(xhat, "NormBackward", (x3,), lambda g, x3, xhat, rstd: (_standardize_grad(g, x3, xhat, rstd, attrs, op),),
+               (x3, xhat, rstd))
     return xhat, mean, rstd
 
 
-def _standardize_grad(g, xhat, rstd, attrs, op):
-    if needs_grad(g, xhat):  # create_graph: the same formula in differentiable ops
-        return _standardize_grad_composite(g, xhat, rstd, attrs)
+def _standardize_grad(g, x3, xhat, rstd, attrs, op):
+    if needs_grad(g, x3):  # create_graph: differentiate the composite form, which autograd can differentiate again
+        from ..autograd import grad
+        return grad(_standardize_composite(x3, attrs), x3, g, create_graph=True)[0]
     dx = empty(xhat._shape, xhat._dtype, xhat._device, op)
     _core.run(OP.NORM_BACKWARD, (xhat, rstd, g.contiguous() if g._dtype is xhat._dtype else g.to(xhat._dtype)),
               (dx,), attrs, op)
     return dx
 
 
-def _standardize_grad_composite(g, xhat, rstd, attrs):
-    rms = _core.NORM.unpack(attrs)[1]
-    dims = (0, 2)
-    inner = ew.sub(g, ew.mul(xhat, rd.mean(ew.mul(g, xhat), dims, keepdim=True)))
-    if not rms:
-        inner = ew.sub(inner, rd.mean(g, dims, keepdim=True))
-    return ew.mul(inner, reshape(rstd, (1, -1, 1)))
+def _standardize_composite(x3, attrs):
+    """NORM in differentiable ops: (x - mean) / sqrt(var + eps) over dims 0 and 2."""
+    eps, rms = _core.NORM.unpack(attrs)
+    centred = x3 if rms else ew.sub(x3, rd.mean(x3, (0, 2), keepdim=True))
+    var = rd.mean(ew.mul(centred, centred), (0, 2), keepdim=True)
+    return ew.mul(centred, ew.rsqrt(ew.add(var, eps)))
 
 
 def _float_input(op, x):
