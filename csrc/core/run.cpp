@@ -13,7 +13,7 @@ enum Family {
   TT_FAMILY(BINARY) TT_FAMILY(COMPARE) TT_FAMILY(WHERE) TT_FAMILY(REDUCE) TT_FAMILY(REDUCE_ARG)
   TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
   TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM) TT_FAMILY(OPTIM) TT_FAMILY(CROSS_ENTROPY)
-  TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION)
+  TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION) TT_FAMILY(RNN)
 #undef TT_FAMILY
 };
 
@@ -356,6 +356,27 @@ tt_status check_family(const char* name, Family family, const Call& c) {
         ok = ok && same_shape(in[6], o) && same_shape(c.out[0], q) && same_shape(c.out[1], k) && same_shape(c.out[2], v);
       if (!ok) return fail(TT_ERR_SHAPE, "%s: outputs or gradients do not fit q %s, k %s, v %s", name, TT_SHAPE(q),
                            TT_SHAPE(k), TT_SHAPE(v));
+      return TT_OK;
+    }
+    case F_RNN: {
+      // Every operand is [B, k*H]; k per operand, inputs then outputs, from tt_ops.def.
+      static const int8_t kLstm[] = {4, 4, 1, 1, 1, 4}, kLstmBack[] = {4, 1, 1, 1, 1, 4, 1},
+                          kGru[] = {3, 3, 1, 1, 4}, kGruBack[] = {4, 1, 1, 3, 3, 1};
+      const int8_t* k = c.op == TT_OP_LSTM_CELL ? kLstm : c.op == TT_OP_LSTM_CELL_BACKWARD ? kLstmBack
+                        : c.op == TT_OP_GRU_CELL ? kGru : kGruBack;
+      const tt_view& state = c.op == TT_OP_GRU_CELL_BACKWARD ? in[1] : in[2];  // the [B, H] input: c or h
+      if (tt_status s = want_rank(name, state, 2, "the state [B, H]")) return s;
+      if (tt_status s = want_float(name, state)) return s;
+      int64_t B = state.shape[0], H = state.shape[1];
+      if (H > INT64_MAX / 4) return fail(TT_ERR_SHAPE, "%s: state %s is too wide", name, TT_SHAPE(state));
+      for (int i = 0; i < c.n_in + c.n_out; ++i) {
+        const tt_view& v = i < c.n_in ? in[i] : c.out[i - c.n_in];
+        if (v.dtype != state.dtype) return dtype_mismatch(name, state, v);
+        if (v.ndim != 2 || v.shape[0] != B || v.shape[1] != k[i] * H)
+          return fail(TT_ERR_SHAPE, "%s: %s %d must be [%lld, %d * %lld] for the state %s, got %s", name,
+                      i < c.n_in ? "input" : "output", i < c.n_in ? i : i - c.n_in, (long long)B, k[i], (long long)H,
+                      TT_SHAPE(state), TT_SHAPE(v));
+      }
       return TT_OK;
     }
   }

@@ -4,7 +4,7 @@
 #pragma once
 #include "../core/internal.h"
 
-#define TT_CPU_ISA_FAMILIES(X) X(elementwise) X(reduce) X(gemm) X(optim) X(norm) X(attention)
+#define TT_CPU_ISA_FAMILIES(X) X(elementwise) X(reduce) X(gemm) X(optim) X(norm) X(attention) X(rnn)
 #define TT_CPU_GENERIC_FAMILIES(X) X(copy) X(index) X(random) X(loss) X(conv) X(pool)
 
 #define TT_DECLARE_REGISTER(family) void register_##family(Kernel* table);
