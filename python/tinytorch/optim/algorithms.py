@@ -1,5 +1,6 @@
 """SGD, Adam, AdamW, RMSprop, Adagrad: options and state here, the update in fused.py."""
-from ..ops.creation import zeros_like
+from ..ops.creation import tensor, zeros_like
+from ..tensor import Tensor
 from . import fused
 from .optimizer import Optimizer, required
 
@@ -20,6 +21,15 @@ def _state_zeros(p):
     return zeros_like(p, requires_grad=False)
 
 
+def _advance(state):
+    """Counts one more step in state["step"], a 0-d float tensor as torch keeps it; returns the count."""
+    step = state.get("step")
+    if not isinstance(step, Tensor):  # a fresh state, or a checkpoint that stored a number
+        step = state["step"] = tensor(float(step or 0))
+    step.add_(1)
+    return int(step.item())
+
+
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
                  foreach=None, differentiable=False, fused=None):
@@ -30,7 +40,8 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _update(self, p, grad, state, group):
         buf, first = None, False
@@ -47,25 +58,26 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
         _check("learning rate", lr)
         _check("epsilon value", eps)
         _check("weight_decay value", weight_decay)
         self._decoupled = self.decoupled or decoupled_weight_decay
         super().__init__(params, dict(lr=lr, betas=_betas(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=self._decoupled))
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["step"] = 0
             state["exp_avg"] = _state_zeros(p)
             state["exp_avg_sq"] = _state_zeros(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _state_zeros(p)
-        state["step"] += 1
+        step = _advance(state)
         beta1, beta2 = group["betas"]
-        fused.adam(p, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"), state["step"],
+        fused.adam(p, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"), step,
                    group["lr"], beta1, beta2, group["eps"], group["weight_decay"], group["amsgrad"],
                    group["maximize"], self._decoupled)
 
@@ -75,7 +87,8 @@ class AdamW(Adam):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused)
 
 
 class RMSprop(Optimizer):
@@ -87,17 +100,17 @@ class RMSprop(Optimizer):
         _check("weight_decay value", weight_decay)
         _check("alpha value", alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+                                      centered=centered, maximize=maximize, capturable=capturable, foreach=foreach,
+                                      differentiable=differentiable))
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["step"] = 0
             state["square_avg"] = _state_zeros(p)
             if group["momentum"] > 0:
                 state["momentum_buffer"] = _state_zeros(p)
             if group["centered"]:
                 state["grad_avg"] = _state_zeros(p)
-        state["step"] += 1
+        _advance(state)
         fused.rmsprop(p, grad, state["square_avg"], state.get("momentum_buffer"), state.get("grad_avg"),
                       group["lr"], group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
                       group["centered"], group["maximize"])
@@ -112,12 +125,12 @@ class Adagrad(Optimizer):
         _check("initial_accumulator_value value", initial_accumulator_value)
         _check("epsilon value", eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
-                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize,
+                                      foreach=foreach, differentiable=differentiable, fused=fused))
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["step"] = 0
             state["sum"] = _state_zeros(p).fill_(group["initial_accumulator_value"])
-        state["step"] += 1
-        fused.adagrad(p, grad, state["sum"], state["step"], group["lr"], group["lr_decay"], group["weight_decay"],
+        step = _advance(state)
+        fused.adagrad(p, grad, state["sum"], step, group["lr"], group["lr_decay"], group["weight_decay"],
                       group["eps"], group["maximize"])

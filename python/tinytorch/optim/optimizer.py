@@ -29,6 +29,17 @@ def _flatten_params(params):
     return out
 
 
+def _state_copy(key, value, param):
+    """A loaded state entry, owned by the optimizer: tensors cloned onto the parameter's device (float moments in
+    its dtype; the step counter keeps its own), anything else deep-copied."""
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    value = value.to(param.device)
+    if value.dtype.is_floating_point and key != "step":
+        value = value.to(param.dtype)
+    return value.clone()
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -123,9 +134,8 @@ class Optimizer:
                 s = state_dict["state"].get(idx, state_dict["state"].get(str(idx)))
                 if s is None:
                     continue
-                self.state[p] = {k: (v.to(p.device).to(p.dtype) if isinstance(v, Tensor) and
-                                     v.dtype.is_floating_point else v.clone() if isinstance(v, Tensor) else v)
-                                 for k, v in s.items()}
+                # copies, as torch makes: stepping must never change the dict that was loaded
+                self.state[p] = {k: _state_copy(k, v, p) for k, v in s.items()}
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
