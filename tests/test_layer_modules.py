@@ -99,3 +99,18 @@ def test_initialisation_matches_torch_in_distribution(name, args):
         assert abs(np.abs(b).max() - np.abs(a).max()) <= 0.1 * np.abs(a).max(), key
         assert abs(b.std() - a.std()) <= 0.1 * a.std(), key
         assert abs(b.mean()) <= 4 * a.std() / math.sqrt(a.size), key
+
+
+PADS = [("ZeroPad2d", ((1, 2, 0, 3),)), ("ConstantPad1d", (2, 3.5)), ("ConstantPad2d", ((1, 0, 2, 1), -1.0)),
+        ("ReflectionPad1d", (2,)), ("ReflectionPad2d", ((1, 2, 2, 0),)), ("ReplicationPad1d", ((3, 1),)),
+        ("ReplicationPad2d", (2,)), ("CircularPad1d", (2,)), ("CircularPad2d", ((1, 0, 2, 1),))]
+
+
+@pytest.mark.parametrize("name,args", PADS, ids=[n for n, _ in PADS])
+def test_padding_layers_match_torch(name, args):
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    if name.endswith("1d"):
+        x = x[0]
+    ref, mine = getattr(torch.nn, name)(*args), getattr(tt.nn, name)(*args)
+    np.testing.assert_array_equal(mine(tt.tensor(x)).numpy(), ref(torch.from_numpy(x)).numpy())
+    assert repr(mine) == repr(ref)

@@ -6,7 +6,10 @@ from ._dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, flo
                      half, int, int32, int64, long, set_default_dtype, uint8)
 from ._format import set_printoptions
 from .tensor import Size, Tensor
+from .tensor import (BFloat16Tensor, BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                     LongTensor, channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format)
 from . import _methods
+from ._methods import addcdiv, addcmul
 
 _methods.install()
 
@@ -34,6 +37,12 @@ from .ops.shape import (broadcast_shapes, broadcast_to, cat, chunk, flatten, fli
 
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from . import autograd, cuda, nn, optim, utils  # noqa: E402
+from . import accelerator, amp, backends, cpu, distributed, onnx  # noqa: E402
+from ._compile import compile  # noqa: E402,A004
+from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from .backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,  # noqa: E402
+                       is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                       use_deterministic_algorithms)
 from .serialization import load, save  # noqa: E402
 
 concat = concatenate = cat

@@ -37,13 +37,26 @@ class device:
     def ordinal(self):
         return self.index or 0
 
+    # As torch: device("cuda") and device("cuda:0") differ, and a device never equals a string; tensors' devices
+    # come from to_device, which always gives the explicit form, so comparing them is exact.
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and self.type == other.type and self.ordinal == other.ordinal
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self):
-        return hash((self.type, self.ordinal))
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+    # `with tinytorch.device("cuda"):` makes it the default device for the block, as in torch.
+    def __enter__(self):
+        previous = default_device()
+        set_default_device(self)
+        _entered.append(previous)
+        return self
+
+    def __exit__(self, *exc):
+        set_default_device(_entered.pop())
 
     def __repr__(self):
         return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
@@ -73,6 +86,7 @@ def to_device(d):
 
 
 _default = [None]
+_entered = []  # the defaults that `with device(...)` blocks replaced, innermost last
 
 
 def default_device():

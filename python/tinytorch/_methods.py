@@ -58,7 +58,8 @@ _METHODS = {
     "__getitem__": ix.getitem, "__setitem__": ix.setitem,
     # random, in place
     "uniform_": rnd.uniform_, "normal_": rnd.normal_, "random_": rnd.random_, "bernoulli_": rnd.bernoulli_,
-    "bernoulli": rnd.bernoulli,
+    "bernoulli": rnd.bernoulli, "exponential_": rnd.exponential_, "geometric_": rnd.geometric_,
+    "log_normal_": rnd.log_normal_, "cauchy_": rnd.cauchy_, "multinomial": rnd.multinomial,
     # creation from a tensor
     "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=None: cr.tensor(
         data, dtype or self.dtype, device or self.device, requires_grad),
@@ -72,11 +73,26 @@ _METHODS = {
         size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
 }
 
+
+
+def addcmul(x, tensor1, tensor2, *, value=1):
+    """x + value * tensor1 * tensor2 (the optimizers' update form)."""
+    return ew.add(x, ew.mul(ew.mul(tensor1, tensor2), value))
+
+
+def addcdiv(x, tensor1, tensor2, *, value=1):
+    """x + value * tensor1 / tensor2."""
+    return ew.add(x, ew.mul(ew.div(tensor1, tensor2), value))
+
+
+_METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
+
 # x.op_(...) computes x.op(...) and writes it back into x
 _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "exp", "log", "sqrt", "rsqrt",
             "neg", "abs", "sign", "relu", "sigmoid", "tanh", "floor", "ceil", "round", "trunc", "reciprocal",
             "remainder", "fmod", "floor_divide", "maximum", "minimum", "lerp", "sin", "cos", "square", "tril",
-            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill"]
+            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill",
+            "addcmul", "addcdiv"]
 
 
 def _inplace(name):
@@ -105,7 +121,8 @@ def _operators():
         "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder), "__pow__": ew.pow,
         "__rpow__": _reflected(ew.pow), "__matmul__": la.matmul, "__rmatmul__": _reflected(la.matmul),
         "__neg__": ew.neg, "__pos__": lambda self: self, "__abs__": ew.abs,
-        "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+        "__eq__": _compare(ew.eq, False), "__ne__": _compare(ew.ne, True),
+        "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
         "__and__": _logical(ew.logical_and, "&"), "__rand__": _logical(ew.logical_and, "&"),
         "__or__": _logical(ew.logical_or, "|"), "__ror__": _logical(ew.logical_or, "|"),
         "__xor__": _logical(ew.logical_xor, "^"), "__rxor__": _logical(ew.logical_xor, "^"),
@@ -116,6 +133,15 @@ def _operators():
         ops[name] = _inplace(target)
     ops["__imatmul__"] = lambda self, other: ew.inplace(self, la.matmul(self, other), "matmul_")
     return ops
+
+
+def _compare(fn, unequal):
+    """t == None and t == "text" are plain False (True for !=), as in torch, so `x in [None, t]` works."""
+    def method(self, other):
+        if other is None or isinstance(other, str):
+            return unequal
+        return fn(self, other)
+    return method
 
 
 def _logical(fn, symbol):

@@ -6,6 +6,8 @@ file, fsyncs it and renames it over the target, so an interrupted save leaves th
 The format (an 8-byte little-endian header length, a JSON header, the raw little-endian tensor bytes) is written and
 read here: the safetensors package's Python API has changed shape across releases, and the tests check that its
 readers (and PyTorch through them) accept our files and that we accept theirs."""
+import base64
+import collections
 import json
 import os
 import struct
@@ -14,6 +16,7 @@ import tempfile
 import numpy as np
 
 from . import _dtype as dt
+from ._device import device
 from .tensor import Tensor
 
 _ST_DTYPES = {dt.float32: "F32", dt.float64: "F64", dt.float16: "F16", dt.bfloat16: "BF16", dt.int32: "I32",
@@ -27,58 +30,147 @@ _MAX_HEADER = 100 * 1024 * 1024
 
 
 class _Flattener:
+    """Turns a nested object into JSON-able structure plus named tensors. The same tensor object saved twice is
+    stored once and loads as one object (tied weights stay tied)."""
+
     def __init__(self):
         self.tensors = {}
+        self._names = {}  # id(tensor) -> name
 
     def add(self, path, t):
-        name = path or "tensor"
-        if name in self.tensors:  # keys with dots can collide with nested paths: number the repeat
-            name = f"{name}#{len(self.tensors)}"
-        self.tensors[name] = t
-        return {"__tensor__": name}
+        name = self._names.get(id(t))
+        if name is None:
+            name = path or "tensor"
+            if name in self.tensors:  # keys with dots can collide with nested paths: number the repeat
+                name = f"{name}#{len(self.tensors)}"
+            self.tensors[name] = t
+            self._names[id(t)] = name
+        node = {"__tensor__": name, "device": str(t.device)}
+        if t.requires_grad and t.grad_fn is None:
+            node["requires_grad"] = True
+        if type(t) is not Tensor:
+            node["parameter"] = True
+        return node
 
     def encode(self, obj, path):
+        from .nn.modules.module import Module
+        from .ops.creation import as_tensor
         if isinstance(obj, Tensor):
             return self.add(path, obj)
-        if hasattr(obj, "__dlpack__") and hasattr(obj, "shape") and not isinstance(obj, np.ndarray) \
-                or isinstance(obj, np.ndarray):
-            from .ops.creation import as_tensor
-            return self.add(path, as_tensor(obj.numpy() if hasattr(obj, "numpy") and not isinstance(
-                obj, np.ndarray) else obj))
+        if isinstance(obj, np.ndarray):
+            if obj.dtype.kind not in "biuf":
+                raise TypeError(f"save(): cannot save a NumPy array of dtype {obj.dtype} at '{path}'")
+            return {"__ndarray__": self.add(path, as_tensor(np.ascontiguousarray(obj)))["__tensor__"],
+                    "dtype": obj.dtype.str}
+        if hasattr(obj, "__dlpack__") and hasattr(obj, "shape") and hasattr(obj, "numpy"):  # a torch tensor
+            return self.add(path, as_tensor(obj.numpy()))
+        if isinstance(obj, Module):
+            raise TypeError(f"save(): cannot save a whole module ({type(obj).__name__}); save its state_dict() "
+                            f"instead: tinytorch.save(model.state_dict(), f), and rebuild the model and call "
+                            f"load_state_dict() to restore it")
         if isinstance(obj, dict):
-            items = []
-            for k, v in obj.items():
-                if not isinstance(k, (str, int, float, bool)) and k is not None:
-                    raise TypeError(f"save(): dict keys must be strings or numbers, got {type(k).__name__}")
-                items.append([k, self.encode(v, f"{path}.{k}" if path else str(k))])
-            return {"__dict__": items}
+            items = [[_key(k), self.encode(v, f"{path}.{k}" if path else str(k))] for k, v in obj.items()]
+            return {"__odict__" if isinstance(obj, collections.OrderedDict) else "__dict__": items}
         if isinstance(obj, (list, tuple)):
             enc = [self.encode(v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(obj)]
             return {"__tuple__": enc} if isinstance(obj, tuple) else enc
-        if isinstance(obj, (bool, int, float, str)) or obj is None:
-            return obj
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, dt.dtype):
-            return {"__dtype__": obj.name}
-        raise TypeError(f"save(): cannot save an object of type {type(obj).__name__} (tinytorch saves tensors, "
-                        f"numbers, strings, None, and dicts, lists and tuples of them)")
+        if isinstance(obj, (set, frozenset)):
+            return {"__set__": [_key(v) for v in obj], "frozen": isinstance(obj, frozenset)}
+        return _scalar(obj, path)
 
 
-def _decode(node, tensors):
-    if isinstance(node, list):
-        return [_decode(v, tensors) for v in node]
-    if isinstance(node, dict):
+def _scalar(obj, path):
+    """A JSON node for a value that holds no tensor."""
+    if isinstance(obj, (bool, int, float, str)) or obj is None:
+        return obj
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        return {"__npscalar__": obj.item(), "dtype": obj.dtype.str}
+    if isinstance(obj, complex):
+        return {"__complex__": [obj.real, obj.imag]}
+    if isinstance(obj, (bytes, bytearray)):
+        return {"__bytes__": base64.b64encode(bytes(obj)).decode("ascii")}
+    if isinstance(obj, dt.dtype):
+        return {"__dtype__": obj.name}
+    if isinstance(obj, device):
+        return {"__device__": str(obj)}
+    raise TypeError(f"save(): cannot save an object of type {type(obj).__name__} at '{path or '<root>'}' (tinytorch "
+                    f"saves tensors, NumPy arrays, numbers, strings, bytes, None, dtypes, devices, and dicts, lists, "
+                    f"tuples and sets of them)")
+
+
+def _key(k):
+    """A dict key or set element: a scalar or a tuple of them."""
+    if isinstance(k, tuple):
+        return {"__tuple__": [_key(v) for v in k]}
+    if isinstance(k, (Tensor, list, dict, set)):
+        raise TypeError(f"save(): dict keys and set elements must be numbers, strings or tuples, got "
+                        f"{type(k).__name__}")
+    return _scalar(k, "a dict key")
+
+
+class _Decoder:
+    def __init__(self, tensors, map_location):
+        self.tensors = tensors
+        self.map_location = map_location
+        self._done = {}  # name -> the loaded tensor, so a tensor saved twice loads as one object
+
+    def tensor(self, node):
+        name = node["__tensor__"]
+        key = (name, bool(node.get("requires_grad")), bool(node.get("parameter")))
+        if key not in self._done:
+            t = _place(self.tensors[name], node.get("device", "cpu"), self.map_location)
+            if node.get("parameter"):
+                from .nn.parameter import Parameter
+                t = Parameter(t, bool(node.get("requires_grad")))
+            elif node.get("requires_grad"):
+                t.requires_grad_(True)
+            self._done[key] = t
+        return self._done[key]
+
+    def __call__(self, node):
+        if isinstance(node, list):
+            return [self(v) for v in node]
+        if not isinstance(node, dict):
+            return node
         if "__tensor__" in node:
-            return tensors[node["__tensor__"]]
-        if "__dict__" in node:
-            return {k: _decode(v, tensors) for k, v in node["__dict__"]}
+            return self.tensor(node)
+        if "__dict__" in node or "__odict__" in node:
+            kind = dict if "__dict__" in node else collections.OrderedDict
+            return kind((self(k), self(v)) for k, v in node.get("__dict__", node.get("__odict__")))
         if "__tuple__" in node:
-            return tuple(_decode(v, tensors) for v in node["__tuple__"])
+            return tuple(self(v) for v in node["__tuple__"])
+        if "__ndarray__" in node:
+            arr = self.tensors[node["__ndarray__"]].numpy()
+            return arr.astype(np.dtype(node["dtype"]), copy=False)
+        if "__npscalar__" in node:
+            return np.dtype(node["dtype"]).type(node["__npscalar__"])
+        if "__set__" in node:
+            return (frozenset if node.get("frozen") else set)(self(v) for v in node["__set__"])
+        if "__complex__" in node:
+            return complex(*node["__complex__"])
+        if "__bytes__" in node:
+            return base64.b64decode(node["__bytes__"])
         if "__dtype__" in node:
             return dt.to_dtype(node["__dtype__"])
+        if "__device__" in node:
+            return device(node["__device__"])
         raise ValueError("load(): unknown structure node in metadata")
-    return node
+
+
+def _place(t, saved, map_location):
+    """The tensor on the device map_location gives for the device it was saved from (torch's rules: None keeps
+    that device; a string or device moves everything there; a dict maps saved location to new location; a
+    callable gets (tensor, saved location) and returns the tensor to use, or None for the default)."""
+    if map_location is None:
+        target = saved
+    elif callable(map_location):
+        out = map_location(t, saved)
+        return t.to(saved) if out is None else out
+    elif isinstance(map_location, dict):
+        target = map_location.get(saved, saved)
+    else:
+        target = map_location
+    return t.to(target)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
@@ -110,6 +202,8 @@ def _atomic_write(f, payload):
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise RuntimeError(f"save(): parent directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -182,6 +276,8 @@ def _validate(data, where):
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **kwargs):
+    """What save() wrote, with its types: a tuple stays a tuple, an int an int, a NumPy array an array, a
+    Parameter a Parameter. Loading runs no code, so weights_only makes no difference here."""
     from .ops.creation import from_numpy
     if hasattr(f, "read"):
         data = f.read()
@@ -206,14 +302,42 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             t = view_dtype(from_numpy(arr.view(np.float16)), dt.bfloat16)
         else:
             t = from_numpy(arr.astype(dtype.np, copy=False))
-        if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
-            t = t.to(map_location)
         tensors[name] = t
     if _STRUCTURE_KEY not in meta:  # a plain safetensors state dict (PyTorch's, say)
-        return dict(tensors)
+        return {name: _place(t, "cpu", map_location) for name, t in tensors.items()}
     try:
         structure = json.loads(meta[_STRUCTURE_KEY])
-        return _decode(structure, tensors)
+        return _Decoder(tensors, map_location)(structure)
     except (KeyError, ValueError, TypeError) as e:
         raise ValueError(f"load(): {where} is corrupt: its structure metadata does not match its tensors ({e})") \
             from None
+
+
+# torch.serialization's allow-list for weights_only loads. Loading here never unpickles, so there is nothing to allow:
+# these exist so that programs written for torch run unchanged.
+_safe_globals = []
+
+
+def add_safe_globals(safe_globals):
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals():
+    return list(_safe_globals)
+
+
+def clear_safe_globals():
+    _safe_globals.clear()
+
+
+class safe_globals:  # noqa: N801  (torch's name)
+    def __init__(self, safe_globals):
+        self._added = list(safe_globals)
+
+    def __enter__(self):
+        add_safe_globals(self._added)
+        return self
+
+    def __exit__(self, *exc):
+        for g in self._added:
+            _safe_globals.remove(g)

@@ -61,7 +61,7 @@ class Tensor:
                 raise TypeError(f"Tensor(): expected data or integer sizes, got {shape!r}")
             src = empty(tuple(builtins.int(s) for s in shape), dt.to_dtype(dtype) or dt.get_default_dtype(),
                         to_device(device), "Tensor")
-        else:
+        else:  # the data's own dtype, as tinygrad's Tensor (the seed scripts need it); torch's would be float
             src = from_data(data, dtype=dtype, device=device, op="Tensor")
         for name in Tensor.__slots__[:8]:
             object.__setattr__(self, name, getattr(src, name))
@@ -77,7 +77,7 @@ class Tensor:
         """True when autograd tracks this tensor. None (not set) defers to the tinygrad-style switch
         Tensor.training, which tracks floating tensors while it is on."""
         rg = self._requires_grad
-        return rg is True or (rg is None and Tensor.training and self._dtype.is_floating_point)
+        return rg is True or (rg is None and Tensor.training is True and self._dtype.is_floating_point)
 
     @requires_grad.setter
     def requires_grad(self, value):
@@ -135,6 +135,22 @@ class Tensor:
     @property
     def is_cuda(self):
         return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    @property
+    def is_mps(self):
+        return self._device.type == "mps"
+
+    @property
+    def is_xpu(self):
+        return False  # no Intel GPU backend
+
+    @property
+    def is_meta(self):
+        return False
 
     @property
     def is_leaf(self):
@@ -204,16 +220,26 @@ class Tensor:
             raise RuntimeError(f"item(): a tensor with {self.numel()} elements cannot be converted to a Python scalar")
         return self.reshape(())._host_array().item()
 
+    def _scalar(self, op):
+        """The one value of a one-element tensor, for int(), float() and complex() (ValueError otherwise, as torch)."""
+        if self.numel() != 1:
+            raise ValueError(f"{op}(): only one element tensors can be converted to Python scalars, got shape "
+                             f"{list(self._shape)}")
+        return self.item()
+
     def __bool__(self):
         if self.numel() != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor with {self.numel()} elements is ambiguous")
         return builtins.bool(self.item())
 
     def __float__(self):
-        return builtins.float(self.item())
+        return builtins.float(self._scalar("float"))
 
     def __int__(self):
-        return builtins.int(self.item())
+        return builtins.int(self._scalar("int"))
+
+    def __complex__(self):
+        return builtins.complex(self._scalar("complex"))
 
     def __index__(self):
         if self._dtype.is_floating_point or self.numel() != 1:
@@ -240,9 +266,30 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if not self._shape:
+        if not self._shape:  # f"{loss:.4f}" formats the Python number, as torch does
             return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__ (only 0-d tensors "
+                            f"take a format spec)")
         return repr(self)
+
+    # NumPy defers binary operators to the tensor (np.float64(2) * t is a tensor), as with torch
+    __array_priority__ = 1000
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy(): only tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol; detach() a non-leaf first")
+        from copy import deepcopy
+        from .ops.copy import clone
+        out = clone(self.detach())
+        if type(self) is not Tensor:  # a Parameter stays a Parameter
+            out = type(self)(out, self.requires_grad)
+        out._requires_grad = self._requires_grad
+        memo[id(self)] = out
+        if self.grad is not None:
+            out.grad = deepcopy(self.grad, memo)
+        return out
 
     def __dlpack__(self, stream=None, **kwargs):
         return self.numpy().__dlpack__(**kwargs)
@@ -287,15 +334,29 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
+    def pin_memory(self, device=None):
+        """A copy in memory the accelerator can read directly; as torch, an error where there is no accelerator."""
+        from . import accelerator
+        if not accelerator.is_available():
+            raise RuntimeError("pin_memory(): cannot access accelerator device when none is available")
+        return self.clone()
+
+    def is_pinned(self, device=None):
+        return False  # host buffers are ordinary memory; copies to a device are synchronous anyway
+
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False, **_):
+        """type() names the legacy tensor type ('tinytorch.FloatTensor'); type(t) converts to a dtype, a legacy
+        type (tinytorch.LongTensor) or its name ('torch.LongTensor')."""
         if dtype is None:
-            return "tinytorch." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                                   "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor",
-                                   "float16": "HalfTensor", "bfloat16": "BFloat16Tensor"}[self._dtype.name]
-        return self.to(dtype)
+            return "tinytorch." + _LEGACY_NAMES[self._dtype.name]
+        if isinstance(dtype, _TensorType):
+            dtype = dtype.dtype
+        elif isinstance(dtype, str) and dtype.rpartition(".")[2] in _LEGACY_DTYPES:
+            dtype = _LEGACY_DTYPES[dtype.rpartition(".")[2]]
+        return self.to(dt.to_dtype(dtype))
 
     def float(self):
         return self.to(dt.float32)
@@ -323,6 +384,53 @@ class Tensor:
 
     def type_as(self, other):
         return self.to(other.dtype)
+
+
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
+                 "bool": "BoolTensor", "uint8": "ByteTensor", "float16": "HalfTensor", "bfloat16": "BFloat16Tensor"}
+_LEGACY_DTYPES = {name: dt._BY_NAME[d] for d, name in _LEGACY_NAMES.items()}
+
+
+class _TensorType(type):
+    """The legacy typed constructors (tinytorch.LongTensor([1, 2]), FloatTensor(2, 3)); isinstance(t, LongTensor)
+    checks the dtype, as torch's do."""
+
+    def __call__(cls, *args, device=None):
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            from .ops.creation import from_data
+            return from_data(args[0], dtype=cls.dtype, device=device, op=cls.__name__)
+        shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+        if not builtins.all(isinstance(s, (int, np.integer)) for s in shape):
+            raise TypeError(f"{cls.__name__}(): expected data or integer sizes, got {args!r}")
+        return empty(tuple(builtins.int(s) for s in shape), cls.dtype, to_device(device), cls.__name__)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'tinytorch.{cls.__name__}'>"
+
+
+_LEGACY_ORDER = ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "BoolTensor",
+                 "ByteTensor")
+FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, BoolTensor, ByteTensor = (
+    _TensorType(name, (), {"dtype": _LEGACY_DTYPES[name]}) for name in _LEGACY_ORDER)
+
+
+class memory_format:  # noqa: N801  (torch's name)
+    """torch.contiguous_format and friends: tinytorch accepts them and always lays out contiguously."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "tinytorch." + self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
 
 
 class _Holder:

@@ -4,8 +4,10 @@ from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from .parameter import Parameter
 from . import utils  # noqa: E402
+from . import parallel  # noqa: E402
+from .parallel import DataParallel  # noqa: E402
 
-__all__ = list(_modules_all) + ["Parameter", "functional", "init", "optim", "utils"]
+__all__ = list(_modules_all) + ["DataParallel", "Parameter", "functional", "init", "optim", "parallel", "utils"]
 
 
 def __getattr__(name):

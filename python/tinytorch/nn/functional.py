@@ -1,5 +1,6 @@
 """tinytorch.nn.functional: PyTorch's functional names over the ops (each op's maths lives in tinytorch.ops)."""
 import math
+import warnings
 
 from .. import _dtype as dt
 from ..ops import elementwise as ew
@@ -135,6 +136,21 @@ def dropout1d(x, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(x, p=0.5, training=True, inplace=False):
+    # torch's deprecated readings, with its warnings: a 2-D input gets element-wise dropout, a 3-D one is (N, C, L)
+    if x.ndim == 2:
+        warnings.warn("dropout2d: Received a 2-D input to dropout2d, which is deprecated and will result in an error "
+                      "in a future release. To retain the behavior and silence this warning, please use dropout "
+                      "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                      stacklevel=2)
+        return dropout(x, p, training)
+    if x.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=2)
+        return _channel_dropout(x, p, training, "dropout2d", 1)
     return _channel_dropout(x, p, training, "dropout2d", 2)
 
 

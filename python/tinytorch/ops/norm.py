@@ -28,21 +28,25 @@ def _standardize(x3, eps, rms, op):
 
 
 def _standardize_grad(g, x3, xhat, rstd, attrs, op):
-    if needs_grad(g, x3):  # create_graph: differentiate the composite form, which autograd can differentiate again
-        from ..autograd import grad
-        return grad(_standardize_composite(x3, attrs), x3, g, create_graph=True)[0]
+    if needs_grad(g, x3):  # create_graph: the same maths in differentiable ops, recomputed from x
+        return _standardize_grad_composite(g, x3, attrs)
     dx = empty(xhat._shape, xhat._dtype, xhat._device, op)
     _core.run(OP.NORM_BACKWARD, (xhat, rstd, g.contiguous() if g._dtype is xhat._dtype else g.to(xhat._dtype)),
               (dx,), attrs, op)
     return dx
 
 
-def _standardize_composite(x3, attrs):
-    """NORM in differentiable ops: (x - mean) / sqrt(var + eps) over dims 0 and 2."""
+def _standardize_grad_composite(g, x3, attrs):
+    """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over dims 0 and 2 (no mean(g) term for RMS norm)."""
     eps, rms = _core.NORM.unpack(attrs)
-    centred = x3 if rms else ew.sub(x3, rd.mean(x3, (0, 2), keepdim=True))
-    var = rd.mean(ew.mul(centred, centred), (0, 2), keepdim=True)
-    return ew.mul(centred, ew.rsqrt(ew.add(var, eps)))
+    dims = (0, 2)
+    centred = x3 if rms else ew.sub(x3, rd.mean(x3, dims, keepdim=True))
+    rstd = ew.rsqrt(ew.add(rd.mean(ew.mul(centred, centred), dims, keepdim=True), eps))
+    xhat = ew.mul(centred, rstd)
+    inner = ew.sub(g, ew.mul(xhat, rd.mean(ew.mul(g, xhat), dims, keepdim=True)))
+    if not rms:
+        inner = ew.sub(inner, rd.mean(g, dims, keepdim=True))
+    return ew.mul(inner, rstd)
 
 
 def _float_input(op, x):

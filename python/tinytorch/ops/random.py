@@ -1,5 +1,6 @@
 """Random numbers from the counter-based Philox kernels: a generator is (seed, offset), and each call takes
 numel counters, so the same seed gives the same numbers at any thread count and on any backend."""
+import math
 import time
 
 from .. import _core
@@ -33,13 +34,19 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        """The state as a uint8 tensor (torch's type for it): the seed and the offset, 8 little-endian bytes each."""
         from .creation import tensor
-        return tensor([self._seed >> 32, self._seed & 0xFFFFFFFF, self._offset >> 32, self._offset & 0xFFFFFFFF],
-                      dtype=dt.int64)
+        raw = self._seed.to_bytes(8, "little") + self._offset.to_bytes(8, "little")
+        return tensor(list(raw), dtype=dt.uint8)
 
-    def set_state(self, state):
-        hi, lo, ohi, olo = (int(v) for v in state.tolist())
-        self._seed, self._offset = (hi << 32) | lo, (ohi << 32) | olo
+    def set_state(self, new_state):
+        if not isinstance(new_state, Tensor) or new_state.dtype is not dt.uint8:
+            raise TypeError(f"set_state(): expected a uint8 tensor from get_state(), got "
+                            f"{getattr(new_state, 'dtype', type(new_state).__name__)}")
+        if new_state.numel() != 16:
+            raise RuntimeError(f"set_state(): expected the 16 bytes get_state() gives, got {new_state.numel()}")
+        raw = bytes(new_state.tolist())
+        self._seed, self._offset = int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
         return self
 
     def _take(self, n):
@@ -86,12 +93,25 @@ def _float_out(size, dtype, device, op, requires_grad):
     return out
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=None):
+def _size_kw(size, kwargs, op):
+    """rand(2, 3), rand((2, 3)) and rand(size=(2, 3)) alike."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{op}(): size given both positionally and as a keyword")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{op}() got unexpected keyword arguments {sorted(kwargs)}")
+    return size
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=None, **kwargs):
+    size = _size_kw(size, kwargs, "rand")
     out = _fill_random(_float_out(size, dtype, device, "rand", requires_grad), OP.RAND_UNIFORM, 0.0, 1.0, generator)
     return user_tensor(out, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=None):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=None, **kwargs):
+    size = _size_kw(size, kwargs, "randn")
     out = _fill_random(_float_out(size, dtype, device, "randn", requires_grad), OP.RAND_NORMAL, 0.0, 1.0, generator)
     return user_tensor(out, requires_grad)
 
@@ -170,15 +190,86 @@ def bernoulli_(x, p=0.5, generator=None):
     return copy_(x, bernoulli(x, p, generator))
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None):
+def _open_uniform(x, generator, op):
+    """Uniform numbers in (0, 1), never 0, in x's floating dtype, for the inverse-CDF samplers below."""
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"{op}(): needs a floating tensor, got {x.dtype.name}")
     from . import elementwise as ew
+    u = _fill_random(empty(x.shape, dt.float64, x.device), OP.RAND_UNIFORM, 0.0, 1.0, generator)
+    return ew.sub(1.0, u)  # (0, 1]: log() below stays finite
+
+
+def exponential_(x, lambd=1.0, generator=None):
+    from . import elementwise as ew
+    from .copy import copy_
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_(): expects lambda > 0.0, but found lambda={lambd}")
+    return copy_(x, ew.div(ew.neg(ew.log(_open_uniform(x, generator, "exponential_"))), lambd))
+
+
+def geometric_(x, p, generator=None):
+    from . import elementwise as ew
+    from .copy import copy_
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_(): expects p to be in (0, 1), but got p={p}")
+    u = _open_uniform(x if x.dtype.is_floating_point else empty(x.shape, dt.float32, x.device), generator,
+                      "geometric_")
+    return copy_(x, ew.ceil(ew.div(ew.log(u), math.log1p(-p))).clamp(min=1))
+
+
+def log_normal_(x, mean=1.0, std=2.0, generator=None):
+    from . import elementwise as ew
+    return ew.inplace(x, ew.exp(normal_(x, mean, std, generator)), "log_normal_")
+
+
+def cauchy_(x, median=0.0, sigma=1.0, generator=None):
+    from . import elementwise as ew
+    from .copy import copy_
+    u = _open_uniform(x, generator, "cauchy_")
+    return copy_(x, ew.add(ew.mul(ew.tan(ew.mul(ew.sub(u, 0.5), math.pi)), sigma), median))
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=None):
+    """normal(Tensor, Tensor), normal(Tensor, float), normal(float, Tensor) broadcast the means and stds;
+    normal(float, float, size) fills a new tensor."""
+    from . import elementwise as ew
+    from .reduce import any as any_
+    negative = any_(ew.lt(std, 0)).item() if isinstance(std, Tensor) else std < 0
+    if negative:
+        raise RuntimeError(f"normal(): expects std >= 0.0, but found std {std}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
         shape = ref.shape if size is None else size
+        if isinstance(mean, Tensor) and isinstance(std, Tensor) and size is None:
+            from .shape import broadcast_shapes
+            shape = broadcast_shapes(mean.shape, std.shape)
         noise = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
         return ew.add(ew.mul(noise, std), mean)
-    return normal_(empty(_shape((size,), "normal"), dt.to_dtype(dtype) or dt.get_default_dtype(),
-                         to_device(device)), mean, std, generator)
+    if size is None:
+        raise TypeError("normal(): with a float mean and std, give the size of the result")
+    out = normal_(empty(_shape((size,), "normal"), dt.to_dtype(dtype) or dt.get_default_dtype(),
+                        to_device(device)), mean, std, generator)
+    return user_tensor(out, requires_grad)
+
+
+def _check_distribution(probs, num_samples, replacement):
+    """torch's checks, with its exception classes: one or two dims, floating, finite non-negative rows with a
+    positive sum, and at most as many draws as categories without replacement."""
+    from . import elementwise as ew
+    from .reduce import all as all_, any as any_, sum as sum_
+    if probs.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial(): prob_dist must be 1 or 2 dim, got shape {list(probs.shape)}")
+    if not probs.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial(): only supports floating-point dtypes for input, got {probs.dtype.name}")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples, got {num_samples}")
+    if not replacement and num_samples > probs.shape[-1]:
+        raise RuntimeError(f"multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without "
+                           f"replacement: {num_samples} > {probs.shape[-1]}")
+    if probs.numel() and not all_(ew.logical_and(ew.isfinite(probs), ew.ge(probs, 0))).item():
+        raise RuntimeError("multinomial(): probability tensor contains either `inf`, `nan` or element < 0")
+    if probs.numel() and any_(ew.le(sum_(probs, -1), 0)).item():
+        raise RuntimeError("multinomial(): invalid multinomial distribution (sum of probabilities <= 0)")
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
@@ -186,6 +277,7 @@ def multinomial(probs, num_samples, replacement=False, generator=None):
     from . import elementwise as ew
     from .index import topk
     from .reduce import cumsum, sum as sum_
+    _check_distribution(probs, num_samples, replacement)
     p = probs if probs.ndim == 2 else probs.reshape(1, -1)
     if replacement:
         cdf = cumsum(p, -1)
@@ -194,9 +286,6 @@ def multinomial(probs, num_samples, replacement=False, generator=None):
         # index of the first cdf entry above u: count of entries <= u
         out = sum_(ew.le(cdf.unsqueeze(1), u.unsqueeze(2)), -1).clamp(max=p.shape[1] - 1)
     else:
-        if num_samples > p.shape[1]:
-            raise RuntimeError(f"multinomial(): cannot take {num_samples} samples without replacement from "
-                               f"{p.shape[1]} categories")
         g = ew.neg(ew.log(ew.neg(ew.log(rand(p.shape, generator=generator, dtype=dt.float64)))))
         out = topk(ew.add(ew.log(cast(p, dt.float64)), g), num_samples, -1).indices
     return out if probs.ndim == 2 else out.reshape(-1)

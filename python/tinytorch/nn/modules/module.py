@@ -3,7 +3,8 @@ import collections
 import itertools
 
 from ... import _dtype as dt
-from ...autograd.grad_mode import no_grad
+from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...autograd.graph import record
 from ...tensor import Tensor
 from ..parameter import Parameter
 
@@ -48,6 +49,8 @@ class Module:
         d["_forward_hooks"] = collections.OrderedDict()
         d["_forward_pre_hooks"] = collections.OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = collections.OrderedDict()
 
     # ---- attribute registration
     def __setattr__(self, name, value):
@@ -387,10 +390,22 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", ())
         for hook_id, hook in list(self._forward_pre_hooks.items()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+            if hook_id in with_kwargs:  # returns None or (args, kwargs)
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = self.__dict__.get("_backward_hooks")
+        if backward_hooks and is_grad_enabled():
+            return self._call_with_backward_hooks(list(backward_hooks.values()), args, kwargs)
+        return self._call_forward(args, kwargs)
+
+    def _call_forward(self, args, kwargs):
         out = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -404,6 +419,8 @@ class Module:
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         handle = _Handle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self.__dict__.setdefault("_forward_pre_hooks_with_kwargs", set()).add(handle.id)
         if prepend:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
@@ -417,14 +434,61 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook):
-        """Calls hook(module, grad_input, grad_output) when the gradient of the module's output is known."""
-        def forward_hook(module, args, out):
-            if isinstance(out, Tensor) and out.requires_grad:
-                out.register_hook(lambda g: hook(module, (None,), (g,)))
-        return self.register_forward_hook(forward_hook)
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) runs once the gradients with respect to the module's tensor
+        inputs are known (grad_input holds one entry per positional tensor input, None where it needs no
+        gradient); it may return a new grad_input. When no input needs a gradient it runs with the gradient of the
+        output, as in torch."""
+        hooks = self.__dict__.setdefault("_backward_hooks", collections.OrderedDict())
+        handle = _Handle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
 
     register_backward_hook = register_full_backward_hook
+
+    def _call_with_backward_hooks(self, hooks, args, kwargs):
+        """Runs forward between identity nodes on the tape: the output's node records grad_output, the inputs'
+        nodes collect grad_input and call the hooks when the last of them arrives. A returned grad_input replaces
+        the gradient of the input whose node arrives last (all of them for a module with one tensor input)."""
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tracked = [i for i in positions if args[i].requires_grad]
+        grad_input = [None] * len(positions)
+        grad_output = []
+        pending = [len(tracked)]
+
+        def fire():
+            for h in hooks:
+                result = h(self, tuple(grad_input), tuple(grad_output))
+                if result is not None:
+                    grad_input[:] = list(result)
+
+        def on_input(slot):
+            def rule(g):
+                grad_input[slot] = g
+                pending[0] -= 1
+                if pending[0] == 0:
+                    fire()
+                return grad_input[slot]
+            return rule
+
+        def on_output(g):
+            grad_output.append(g)
+            if not tracked:
+                fire()
+            return g
+
+        args = list(args)
+        for slot, i in enumerate(positions):
+            if i in tracked:
+                args[i] = _identity(args[i], on_input(slot))
+        out = self._call_forward(tuple(args), kwargs)
+        if isinstance(out, Tensor):
+            return _identity(out, on_output) if out.requires_grad else out
+        if isinstance(out, (tuple, list)):
+            return type(out)(_identity(o, on_output) if isinstance(o, Tensor) and o.requires_grad else o for o in out)
+        return out
 
     # ---- printing
     def extra_repr(self):
@@ -454,6 +518,12 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _identity(x, rule):
+    """An alias of x whose backward is rule(grad): a place for module backward hooks on the tape."""
+    alias = x._view_as(x._shape, x._strides)
+    return record(alias, "BackwardHookFunctionBackward", (x,), rule)
 
 
 def _swap_data(p, new):

@@ -1,15 +1,16 @@
 """tinytorch.utils.data: datasets, samplers and a DataLoader. A loader over a TensorDataset gathers each batch with
 one indexing kernel per tensor instead of a Python loop over samples."""
 import bisect
+import collections.abc
 import itertools
 import math
 import numbers
 
 import numpy as np
 
-from .. import _dtype as dt
-from ..ops import random as rnd
-from ..tensor import Tensor
+from ... import _dtype as dt
+from ...ops import random as rnd
+from ...tensor import Tensor
 
 
 class Dataset:
@@ -114,22 +115,30 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
+    """Indices drawn lazily, a chunk at a time, so num_samples=10**10 costs only what is taken."""
+    _CHUNK = 32
+
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
         self.data_source, self.replacement, self.generator = data_source, replacement, generator
         self._num_samples = num_samples
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        n = len(self.data_source)
-        if self.replacement:
-            return iter(rnd.randint(0, n, (self.num_samples,), generator=self.generator).tolist())
-        out = []
-        while len(out) < self.num_samples:
-            out.extend(rnd.randperm(n, generator=self.generator).tolist())
-        return iter(out[:self.num_samples])
+        n, left = len(self.data_source), self.num_samples
+        while left > 0:
+            if self.replacement:
+                chunk = rnd.randint(0, n, (min(left, self._CHUNK),), generator=self.generator).tolist()
+            else:
+                chunk = rnd.randperm(n, generator=self.generator).tolist()[:left]
+            yield from chunk
+            left -= len(chunk)
 
     def __len__(self):
         return self.num_samples
@@ -148,7 +157,7 @@ class SubsetRandomSampler(Sampler):
 
 class WeightedRandomSampler(Sampler):
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        from ..ops.creation import as_tensor
+        from ...ops.creation import as_tensor
         self.weights = as_tensor(weights, dtype=dt.float64)
         self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
 
@@ -182,8 +191,8 @@ class BatchSampler(Sampler):
 
 # ---- collation
 def default_collate(batch):
-    from ..ops.creation import as_tensor, tensor
-    from ..ops.shape import stack
+    from ...ops.creation import as_tensor, tensor
+    from ...ops.shape import stack
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(batch)
@@ -199,8 +208,8 @@ def default_collate(batch):
         return tensor(batch, dtype=dt.float64)
     if isinstance(elem, (str, bytes)):
         return list(batch)
-    if isinstance(elem, dict):
-        return {k: default_collate([d[k] for d in batch]) for k in elem}
+    if isinstance(elem, collections.abc.Mapping):  # an OrderedDict stays one, as in torch
+        return _same_type(elem, {k: default_collate([d[k] for d in batch]) for k in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
     if isinstance(elem, (tuple, list)):
@@ -211,10 +220,25 @@ def default_collate(batch):
                     f"found {type(elem).__name__}")
 
 
+def _same_type(template, mapping):
+    try:
+        return type(template)(mapping)
+    except TypeError:  # a mapping type that cannot be built from a dict
+        return mapping
+
+
 def default_convert(data):
-    from ..ops.creation import as_tensor
-    if isinstance(data, np.ndarray):
+    """What a loader with batch_size=None yields: NumPy arrays become tensors, inside mappings and sequences too
+    (a tuple becomes a list, as in torch)."""
+    from ...ops.creation import as_tensor
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "USO":
         return as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        return _same_type(data, {k: default_convert(v) for k, v in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (tuple, list)):
+        return [default_convert(d) for d in data]
     return data
 
 
@@ -256,8 +280,8 @@ class DataLoader:
     def _iter_batches(self):
         fast = isinstance(self.dataset, TensorDataset) and not self._custom_collate
         if fast:
-            from ..ops.creation import tensor
-            from ..ops.index import index_select
+            from ...ops.creation import tensor
+            from ...ops.index import index_select
         for indices in self.batch_sampler:
             if fast:  # one gather per tensor for the whole batch
                 idx = tensor(indices, dtype=dt.int64)
@@ -289,3 +313,5 @@ class DataLoader:
 
 def get_worker_info():
     return None
+
+from .distributed import DistributedSampler  # noqa: E402,F401  (torch.utils.data exports it too)

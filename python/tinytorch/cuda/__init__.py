@@ -1,0 +1,127 @@
+"""tinytorch.cuda: what PyTorch scripts ask of torch.cuda. Without a CUDA device the queries answer as torch's do
+(False, 0, no-ops) and the calls that need a device raise CudaUnavailableError."""
+from .. import _C
+from .._device import device as _device_type
+
+
+class CudaUnavailableError(RuntimeError, AssertionError):
+    """torch raises AssertionError here ("Torch not compiled with CUDA enabled"); the library's convention is
+    RuntimeError: subclassing both keeps either `except` working in ported scripts."""
+
+
+def is_available():
+    return _C.device_count(1) > 0
+
+
+def device_count():
+    return _C.device_count(1)
+
+
+def is_built():
+    return _C.backend_built(1)
+
+
+def is_initialized():
+    return is_available()
+
+
+def _require(op):
+    if not is_available():
+        why = "this build has no CUDA backend" if not is_built() else "no CUDA device was found"
+        raise CudaUnavailableError(f"cuda.{op}(): CUDA is not available ({why})")
+
+
+def _index(device, op):
+    """The ordinal a device argument names (None, an int, 'cuda:1' or a device), checked against the devices."""
+    _require(op)
+    if device is None:
+        return _current[0]
+    index = device if isinstance(device, int) else _device_type(device).index or 0
+    if not 0 <= index < device_count():
+        raise ValueError(f"cuda.{op}(): invalid device ordinal {index} ({device_count()} CUDA device(s))")
+    return index
+
+
+_current = [0]
+
+
+def current_device():
+    _require("current_device")
+    return _current[0]
+
+
+def set_device(device):
+    _current[0] = _index(device, "set_device")
+
+
+def get_device_name(device=None):
+    return f"CUDA device {_index(device, 'get_device_name')}"  # the C ABI reports counts, not names
+
+
+def is_bf16_supported(including_emulation=True):
+    return is_available()
+
+
+def synchronize(device=None):
+    """Copies to the host already wait for the device, so there is nothing queued to wait for."""
+    _require("synchronize")
+
+
+def empty_cache():
+    """Freed device blocks return to the driver when their last tensor goes; there is no cache to empty."""
+
+
+def manual_seed(seed):
+    """One Philox generator serves every backend (same seed, same numbers anywhere), so seeding CUDA seeds it;
+    without CUDA this does nothing, as torch's."""
+    if is_available():
+        from ..ops.random import manual_seed as seed_shared
+        seed_shared(seed)
+
+
+manual_seed_all = manual_seed
+
+
+def seed():
+    if is_available():
+        from ..ops.random import seed as seed_shared
+        seed_shared()
+
+
+seed_all = seed
+
+
+# Memory statistics: tinytorch keeps none for devices; torch answers 0 without CUDA, and so do we everywhere.
+def memory_allocated(device=None):
+    return 0
+
+
+max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+
+
+def reset_peak_memory_stats(device=None):
+    """No statistics are kept (see memory_allocated)."""
+
+
+def get_arch_list():
+    return []
+
+
+class device:
+    """`with tinytorch.cuda.device(i):` selects the current CUDA device for the block."""
+
+    def __init__(self, device):
+        self.idx = -1 if device is None else device if isinstance(device, int) else _device_type(device).index or 0
+
+    def __enter__(self):
+        self.prev_idx = _current[0]
+        if self.idx >= 0:
+            set_device(self.idx)
+
+    def __exit__(self, *exc):
+        if self.idx >= 0:
+            _current[0] = self.prev_idx
+        return False
+
+
+from . import amp  # noqa: E402

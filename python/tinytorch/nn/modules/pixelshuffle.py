@@ -1,0 +1,2 @@
+"""torch.nn.modules.pixelshuffle's names; the classes live in misc.py."""
+from .misc import PixelShuffle, PixelUnshuffle  # noqa: F401
