@@ -5,6 +5,7 @@ import weakref
 
 import numpy as np
 import pytest
+import torch
 
 import tinytorch as tt
 from tinytorch.autograd import gradcheck, gradgradcheck
@@ -298,3 +299,21 @@ def test_custom_function():
 def test_requires_grad_only_for_floats():
     with pytest.raises(RuntimeError, match="floating"):
         tt.tensor([1, 2]).requires_grad_()
+
+
+VIEW_READS = [("narrow", lambda m, x: x.narrow(0, 0, 2)), ("slice", lambda m, x: x[1:3, ::2]),
+              ("select", lambda m, x: x[1]), ("fancy", lambda m, x: x[[0, 2, 2]]),
+              ("mask", lambda m, x: x[m.tensor([True, False, True, True])])]
+
+
+@pytest.mark.parametrize("read", [r for _, r in VIEW_READS], ids=[n for n, _ in VIEW_READS])
+def test_second_derivative_through_views_matches_torch(read):
+    """The gradient of a view is itself differentiable under create_graph (a Hessian-vector product through x[i])."""
+    a = np.random.default_rng(0).standard_normal((4, 3))
+    results = []
+    for m in (tt, torch):
+        x = m.tensor(a, requires_grad=True)
+        g, = m.autograd.grad(read(m, x).pow(3).sum(), x, create_graph=True)
+        h, = m.autograd.grad(g.pow(2).sum(), x)
+        results.append(h.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-12)

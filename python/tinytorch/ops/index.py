@@ -191,12 +191,15 @@ def getitem(x, index):
 
 
 def _index_grad(x, index, g, adv):
-    from .shape import _zeros
+    from .shape import _scatter_back, _zeros
+    if not adv:
+        return _scatter_back(x, g, lambda gx: _parse(gx, index)[0])
+    from ..autograd.grad_mode import no_grad
     gx = _zeros(x)
-    if adv:
+    with no_grad():
         setitem(gx, index, g, accumulate=True)
-    else:
-        copy_(_parse(gx, index)[0], g)
+    if needs_grad(g):  # create_graph: the gradient of the scattered g is the same indexing of the incoming one
+        record(gx, "IndexPutBackward", (g,), lambda gg: (getitem(gg, index),))
     return gx
 
 

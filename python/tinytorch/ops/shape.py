@@ -270,9 +270,14 @@ def narrow(x, dim, start, length):
 
 
 def _scatter_back(x, g, same_view):
-    """The gradient of a view of x: zeros, with g written where the view looks."""
+    """The gradient of a view of x: zeros, with g written where the view looks. Under create_graph the result
+    is itself differentiable in g: its gradient is the same view of the incoming one."""
+    from ..autograd.grad_mode import no_grad
     gx = _zeros(x)
-    copy_(same_view(gx), g)
+    with no_grad():
+        copy_(same_view(gx), g)
+    if needs_grad(g):
+        record(gx, "ViewScatterBackward", (g,), lambda gg: (same_view(gg),))
     return gx
 
 
