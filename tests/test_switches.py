@@ -142,6 +142,9 @@ def test_accelerator_and_cpu_modules():
 # ---- backends and global switches
 def test_cudnn_module_switches():
     cudnn = importlib.import_module("tinytorch.backends.cudnn")
+    # programs run earlier in the session may have set benchmark (as real scripts do): start from the defaults
+    cudnn.benchmark = torch.backends.cudnn.benchmark = False
+    cudnn.deterministic = torch.backends.cudnn.deterministic = False
     for name in ("enabled", "benchmark", "deterministic", "allow_tf32"):
         assert getattr(cudnn, name) == getattr(torch.backends.cudnn, name), name
     assert cudnn.is_available() == torch.backends.cudnn.is_available()

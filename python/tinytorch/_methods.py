@@ -99,12 +99,7 @@ def _inplace(name):
     fn = _METHODS[name]
 
     def method(self, *args, **kwargs):
-        src = self
-        if self.grad_fn is not None and is_grad_enabled():
-            # the op reads x's old history through an alias, so x's new history does not loop back to itself
-            src = self._view_as(self._shape, self._strides)
-            src.grad_fn, src._requires_grad = self.grad_fn, True
-        return ew.inplace(self, fn(src, *args, **kwargs), name + "_")
+        return ew.apply_inplace(self, fn, name + "_", *args, **kwargs)
     method.__name__ = name + "_"
     return method
 

@@ -6,10 +6,13 @@ from .grad_mode import _state, no_grad, enable_grad
 
 
 class Node:
-    __slots__ = ("inputs", "rule", "saved", "versions", "out_ref", "hooks", "__weakref__")
+    # edges: each input's grad_fn when the op ran. A later in-place op gives that tensor a new grad_fn, but this
+    # node's gradient still belongs to the history the op read.
+    __slots__ = ("inputs", "edges", "rule", "saved", "versions", "out_ref", "hooks", "__weakref__")
 
     def __init__(self, inputs, rule, saved):
         self.inputs = inputs
+        self.edges = tuple(t.grad_fn if t is not None else None for t in inputs)
         self.rule = rule
         self.saved = saved
         self.versions = tuple(t._version[0] for t in saved)
@@ -20,8 +23,7 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((t.grad_fn, 0) if t is not None and t.grad_fn is not None else (None, 0)
-                     for t in (self.inputs or ()))
+        return tuple((fn, 0) for fn in (self.edges or ()))
 
     def register_hook(self, hook):
         self.hooks = (self.hooks or []) + [hook]
@@ -85,9 +87,9 @@ def _toposort(roots):
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            for t in node.inputs or ():
-                if t is not None and t.grad_fn is not None and id(t.grad_fn) not in seen:
-                    stack.append((t.grad_fn, False))
+            for fn in node.edges or ():
+                if fn is not None and id(fn) not in seen:
+                    stack.append((fn, False))
     return order[::-1]  # outputs first
 
 
@@ -133,12 +135,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             in_grads = node.rule(g, *node.saved)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            inputs_of_node = node.inputs
+            inputs_of_node, edges = node.inputs, node.edges
             if not retain_graph:
                 node.rule = None
                 node.saved = ()
-                node.inputs = None
-            for t, ig in zip(inputs_of_node, in_grads):
+                node.inputs = node.edges = None
+            for t, fn, ig in zip(inputs_of_node, edges, in_grads):
                 if t is None or ig is None:
                     continue
                 if ig._shape != t._shape:
@@ -146,8 +148,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if wanted is not None and id(t) in wanted:
                     i = wanted[id(t)]
                     captured[i] = ig if captured[i] is None else add(captured[i], ig)
-                if t.grad_fn is not None:
-                    key = id(t.grad_fn)
+                if fn is not None:
+                    key = id(fn)
                     grads[key] = ig if key not in grads else add(grads[key], ig)
                 elif accumulate and wanted is None:
                     leaf_grads[id(t)] = (t, ig if id(t) not in leaf_grads else add(leaf_grads[id(t)][1], ig))

@@ -52,7 +52,17 @@ def _check_number(v, op):
 
 
 # ---- unary
-def unary(op, x, name, float_only=False, grad=None):
+def _saving(grad, reads, src, out):
+    """The node's rule and saved tensors: only the operands the rule reads ("x" the input, "o" the output), so that
+    an in-place change of one the rule never reads stays legal (y = x.exp(); x += 1 works, as in torch)."""
+    if reads == "o":
+        return (lambda g, o: grad(g, None, o)), (out,)
+    if reads == "x":
+        return (lambda g, a: grad(g, a, None)), (src,)
+    return (lambda g: grad(g, None, None)), ()
+
+
+def unary(op, x, name, float_only=False, grad=None, reads="x"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): expected a tensor, got {type(x).__name__}")
     dtype = x._dtype
@@ -67,7 +77,8 @@ def unary(op, x, name, float_only=False, grad=None):
     out = empty(x._shape, compute, x._device, name)
     _core.run(op, (src,), (out,))
     if grad is not None and needs_grad(src):
-        record(out, name.capitalize() + "Backward", (src,), lambda g, a, o: grad(g, a, o), (src, out))
+        rule, saved = _saving(grad, reads, src, out)
+        record(out, name.capitalize() + "Backward", (src,), rule, saved)
     if x._dtype is dt.bool_ and not float_only:
         return cast(out, dt.bool_)
     return out if compute is dtype else cast(out, dtype)
@@ -79,16 +90,16 @@ def predicate(op, x, name):
     return out
 
 
-def _float_unary(op, name, grad):
+def _float_unary(op, name, grad, reads="x"):
     def f(x):
-        return unary(op, x, name, True, grad)
+        return unary(op, x, name, True, grad, reads)
     f.__name__ = name
     return f
 
 
-def _unary(op, name, grad):
+def _unary(op, name, grad, reads="x"):
     def f(x):
-        return unary(op, x, name, False, grad)
+        return unary(op, x, name, False, grad, reads)
     f.__name__ = name
     return f
 
@@ -99,26 +110,26 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 # backward rules: grad(g, x, out) -> gradient for x, in Tensor ops so that they differentiate again
-exp = _float_unary(OP.EXP, "exp", lambda g, x, y: mul(g, y))
-exp2 = _float_unary(OP.EXP2, "exp2", lambda g, x, y: mul(g, mul(y, _LN2)))
+exp = _float_unary(OP.EXP, "exp", lambda g, x, y: mul(g, y), "o")
+exp2 = _float_unary(OP.EXP2, "exp2", lambda g, x, y: mul(g, mul(y, _LN2)), "o")
 log = _float_unary(OP.LOG, "log", lambda g, x, y: div(g, x))
 log2 = _float_unary(OP.LOG2, "log2", lambda g, x, y: div(g, mul(x, _LN2)))
 log1p = _float_unary(OP.LOG1P, "log1p", lambda g, x, y: div(g, add(x, 1.0)))
-expm1 = _float_unary(OP.EXPM1, "expm1", lambda g, x, y: mul(g, add(y, 1.0)))
-sqrt = _float_unary(OP.SQRT, "sqrt", lambda g, x, y: div(mul(g, 0.5), y))
-rsqrt = _float_unary(OP.RSQRT, "rsqrt", lambda g, x, y: mul(mul(g, -0.5), mul(y, mul(y, y))))
-reciprocal = _float_unary(OP.RECIPROCAL, "reciprocal", lambda g, x, y: neg(mul(g, mul(y, y))))
+expm1 = _float_unary(OP.EXPM1, "expm1", lambda g, x, y: mul(g, add(y, 1.0)), "o")
+sqrt = _float_unary(OP.SQRT, "sqrt", lambda g, x, y: div(mul(g, 0.5), y), "o")
+rsqrt = _float_unary(OP.RSQRT, "rsqrt", lambda g, x, y: mul(mul(g, -0.5), mul(y, mul(y, y))), "o")
+reciprocal = _float_unary(OP.RECIPROCAL, "reciprocal", lambda g, x, y: neg(mul(g, mul(y, y))), "o")
 sin = _float_unary(OP.SIN, "sin", lambda g, x, y: mul(g, cos(x)))
 cos = _float_unary(OP.COS, "cos", lambda g, x, y: neg(mul(g, sin(x))))
-tan = _float_unary(OP.TAN, "tan", lambda g, x, y: mul(g, add(mul(y, y), 1.0)))
-tanh = _float_unary(OP.TANH, "tanh", lambda g, x, y: mul(g, rsub(mul(y, y), 1.0)))
-sigmoid = _float_unary(OP.SIGMOID, "sigmoid", lambda g, x, y: mul(g, mul(y, rsub(y, 1.0))))
+tan = _float_unary(OP.TAN, "tan", lambda g, x, y: mul(g, add(mul(y, y), 1.0)), "o")
+tanh = _float_unary(OP.TANH, "tanh", lambda g, x, y: mul(g, rsub(mul(y, y), 1.0)), "o")
+sigmoid = _float_unary(OP.SIGMOID, "sigmoid", lambda g, x, y: mul(g, mul(y, rsub(y, 1.0))), "o")
 silu = _float_unary(OP.SILU, "silu", lambda g, x, y: mul(g, _silu_grad(x)))
 erf = _float_unary(OP.ERF, "erf", lambda g, x, y: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
-neg = _unary(OP.NEG, "neg", lambda g, x, y: neg(g))
+neg = _unary(OP.NEG, "neg", lambda g, x, y: neg(g), "")
 abs = _unary(OP.ABS, "abs", lambda g, x, y: mul(g, sign(x)))  # noqa: A001
-sign = _unary(OP.SIGN, "sign", lambda g, x, y: mul(g, 0.0))
-relu = _unary(OP.RELU, "relu", lambda g, x, y: where(gt(y, 0), g, 0.0))
+sign = _unary(OP.SIGN, "sign", lambda g, x, y: mul(g, 0.0), "")
+relu = _unary(OP.RELU, "relu", lambda g, x, y: where(gt(y, 0), g, 0.0), "o")
 
 
 def _silu_grad(x):
@@ -147,7 +158,7 @@ def _rounding(op, name):
     def f(x):
         if not x._dtype.is_floating_point:
             return x.clone()  # integers are already whole
-        return unary(op, x, name, False, lambda g, x, y: mul(g, 0.0))
+        return unary(op, x, name, False, lambda g, x, y: mul(g, 0.0), "")
     f.__name__ = name
     return f
 
@@ -441,6 +452,24 @@ def inplace(x, result, name):
         raise RuntimeError(f"{name}(): output with shape {list(x._shape)} doesn't match the broadcast shape "
                            f"{list(broadcast_shapes(result._shape, x._shape))}")
     return copy_(x, result)
+
+
+def apply_inplace(x, fn, name, *args, **kwargs):
+    """x <- fn(x, *args, **kwargs), as torch's in-place ops are. The op reads x's old history through an alias
+    (also where x is among the other arguments), so x's new history does not loop back to itself; if its backward
+    rule saved that alias, the rule gets a snapshot instead, since x's memory is about to change."""
+    if x.grad_fn is None or not _core_grad_enabled():
+        return inplace(x, fn(x, *args, **kwargs), name)
+    src = x._view_as(x._shape, x._strides)
+    src.grad_fn, src._requires_grad = x.grad_fn, True
+    result = fn(src, *(src if a is x else a for a in args), **{k: src if v is x else v for k, v in kwargs.items()})
+    node = result.grad_fn
+    if node is not None and any(t is src for t in node.saved):
+        from .copy import clone
+        snapshot = clone(src)
+        node.saved = tuple(snapshot if t is src else t for t in node.saved)
+        node.versions = tuple(t._version[0] for t in node.saved)
+    return inplace(x, result, name)
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
