@@ -114,3 +114,27 @@ def test_padding_layers_match_torch(name, args):
     ref, mine = getattr(torch.nn, name)(*args), getattr(tt.nn, name)(*args)
     np.testing.assert_array_equal(mine(tt.tensor(x)).numpy(), ref(torch.from_numpy(x)).numpy())
     assert repr(mine) == repr(ref)
+
+
+ACTIVATIONS = [("ReLU", (True,)), ("ReLU6", (True,)), ("SiLU", (True,)), ("Hardswish", (True,)),
+               ("Hardsigmoid", (True,)), ("LeakyReLU", (0.2, True)), ("ELU", (0.5, True)), ("CELU", (1.5, True)),
+               ("Hardtanh", (-0.5, 0.5, True)), ("Threshold", (0.1, 20.0, True)), ("SELU", (True,)),
+               ("Mish", (True,)), ("LeakyReLU", (0.1,)), ("Threshold", (0.1, 20.0))]
+
+
+@pytest.mark.parametrize("name,args", ACTIVATIONS, ids=[f"{n}{len(a)}" for n, a in ACTIVATIONS])
+def test_activation_inplace_and_repr_match_torch(name, args):
+    """inplace=True returns the input itself, rewritten, with the gradient of the out-of-place op."""
+    a = np.random.default_rng(0).standard_normal(6)
+    results = []
+    for m in (tt, torch):
+        layer = getattr(m.nn, name)(*args)
+        x = m.tensor(a, requires_grad=True)
+        y = x * 1
+        out = layer(y)
+        assert (out is y) == bool(getattr(layer, "inplace", False))
+        out.sum().backward()
+        results.append((repr(layer), out.detach().numpy(), x.grad.numpy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+    np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-7)  # torch's hardsigmoid slope is a float

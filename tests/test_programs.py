@@ -19,14 +19,6 @@ LIBRARIES = {"torch": torch, "tinytorch": tinytorch}
 PROGRAMS = {"gpt": gpt, "lstm_lm": lstm_lm, "vae": vae, "dcgan": dcgan, "lbfgs_sine": lbfgs_sine,
             "manual_sgd": manual_sgd, "mnist_cnn": mnist_cnn}
 
-# Known tinytorch gaps, keyed by (program, test name): each fails strictly until the library is fixed.
-GAPS = {
-    ("dcgan", "repr"): "nn.LeakyReLU(0.2, inplace=True) prints as LeakyReLU(negative_slope=0.2): "
-                       "torch's extra_repr ends with ', inplace=True'",
-    ("gpt", "repr"): "nn.ModuleList of two equal Blocks prints each as (0): Block(...), (1): Block(...): "
-                     "torch collapses repeated equal children into (0-1): 2 x Block(...)",
-}
-
 
 class Curve:
     """How one loss history must behave: the mean of its last `window` values is below `drop` times the mean of
@@ -89,18 +81,12 @@ def run(program, library):
     return _results[key]
 
 
-def cases(test, libraries=("torch", "tinytorch")):
-    """pytest params for each program (and library), with the known gaps marked xfail(strict=True)."""
-    params = []
-    for program in PROGRAMS:
-        for library in libraries:
-            gap = GAPS.get((program, test)) if library == "tinytorch" else None
-            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-            params.append(pytest.param(program, library, marks=marks, id=f"{program}-{library}"))
-    return params
+def cases(libraries=("torch", "tinytorch")):
+    """pytest params for each program and library."""
+    return [pytest.param(program, library, id=f"{program}-{library}") for program in PROGRAMS for library in libraries]
 
 
-@pytest.mark.parametrize("program,library", cases("learns"))
+@pytest.mark.parametrize("program,library", cases())
 def test_learns(program, library):
     result = run(program, library)
     for curve in CURVES[program]:
@@ -108,7 +94,7 @@ def test_learns(program, library):
         assert math.isfinite(last) and last < curve.drop * first, (curve.key, first, last)
 
 
-@pytest.mark.parametrize("program,library", cases("comparable", libraries=("tinytorch",)))
+@pytest.mark.parametrize("program,library", cases(("tinytorch",)))
 def test_final_losses_comparable(program, library):
     expected, result = run(program, "torch"), run(program, library)
     for curve in CURVES[program]:
@@ -116,14 +102,14 @@ def test_final_losses_comparable(program, library):
         assert curve.gap(want, got) <= curve.tol, (curve.key, want, got)
 
 
-@pytest.mark.parametrize("program,library", cases("structure", libraries=("tinytorch",)))
+@pytest.mark.parametrize("program,library", cases(("tinytorch",)))
 def test_structure_matches_torch(program, library):
     expected, result = run(program, "torch"), run(program, library)
     for key in SAME[program]:
         assert result[key] == expected[key], key
 
 
-@pytest.mark.parametrize("program,library", cases("repr", libraries=("tinytorch",)))
+@pytest.mark.parametrize("program,library", cases(("tinytorch",)))
 def test_model_prints_like_torch(program, library):
     assert run(program, library)["repr"] == run(program, "torch")["repr"]
 

@@ -6,7 +6,7 @@ from .. import _dtype as dt
 from ..ops import elementwise as ew
 from ..ops import reduce as rd
 from ..ops import shape as sh
-from ..ops.elementwise import (gelu, relu, sigmoid, silu, softplus, tanh)  # noqa: F401
+from ..ops.elementwise import gelu, sigmoid, softplus, tanh  # noqa: F401
 from ..ops.index import gather
 from ..ops.linalg import matmul
 from ..ops.reduce import log_softmax, logsumexp, softmax  # noqa: F401
@@ -24,41 +24,54 @@ def _check_tensor(x, op):
         raise TypeError(f"{op}(): expected a tensor, got {type(x).__name__}")
 
 
-# ---- activations
+# ---- activations: inplace=True writes the result into x and returns x, as torch does
+def _activation(x, fn, inplace, name):
+    return ew.apply_inplace(x, fn, name + "_", composite=True) if inplace else fn(x)
+
+
+def relu(x, inplace=False):
+    return _activation(x, ew.relu, inplace, "relu")
+
+
+def silu(x, inplace=False):
+    return _activation(x, ew.silu, inplace, "silu")
+
+
 def relu6(x, inplace=False):
-    return hardtanh(x, 0.0, 6.0)
+    return hardtanh(x, 0.0, 6.0, inplace)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
-    return ew.where(ew.gt(x, 0), x, ew.mul(x, negative_slope))
+    return _activation(x, lambda t: ew.where(ew.gt(t, 0), t, ew.mul(t, negative_slope)), inplace, "leaky_relu")
 
 
 def elu(x, alpha=1.0, inplace=False):
-    return ew.where(ew.gt(x, 0), x, ew.mul(ew.expm1(x), alpha))
+    return _activation(x, lambda t: ew.where(ew.gt(t, 0), t, ew.mul(ew.expm1(t), alpha)), inplace, "elu")
 
 
 def selu(x, inplace=False):
-    return ew.mul(elu(x, 1.6732632423543772), 1.0507009873554805)
+    return _activation(x, lambda t: ew.mul(elu(t, 1.6732632423543772), 1.0507009873554805), inplace, "selu")
 
 
 def celu(x, alpha=1.0, inplace=False):
-    return ew.where(ew.gt(x, 0), x, ew.mul(ew.expm1(ew.div(x, alpha)), alpha))
+    return _activation(x, lambda t: ew.where(ew.gt(t, 0), t, ew.mul(ew.expm1(ew.div(t, alpha)), alpha)), inplace,
+                       "celu")
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
-    return ew.clamp(x, min_val, max_val)
+    return _activation(x, lambda t: ew.clamp(t, min_val, max_val), inplace, "hardtanh")
 
 
 def hardsigmoid(x, inplace=False):
-    return ew.div(ew.clamp(ew.add(x, 3.0), 0.0, 6.0), 6.0)
+    return _activation(x, lambda t: ew.div(ew.clamp(ew.add(t, 3.0), 0.0, 6.0), 6.0), inplace, "hardsigmoid")
 
 
 def hardswish(x, inplace=False):
-    return ew.mul(x, hardsigmoid(x))
+    return _activation(x, lambda t: ew.mul(t, hardsigmoid(t)), inplace, "hardswish")
 
 
 def mish(x, inplace=False):
-    return ew.mul(x, ew.tanh(softplus(x)))
+    return _activation(x, lambda t: ew.mul(t, ew.tanh(softplus(t))), inplace, "mish")
 
 
 def logsigmoid(x):
@@ -83,7 +96,7 @@ def glu(x, dim=-1):
 
 
 def threshold(x, threshold, value, inplace=False):
-    return ew.where(ew.gt(x, threshold), x, value)
+    return _activation(x, lambda t: ew.where(ew.gt(t, threshold), t, value), inplace, "threshold")
 
 
 def normalize(x, p=2.0, dim=1, eps=1e-12):

@@ -454,18 +454,21 @@ def inplace(x, result, name):
     return copy_(x, result)
 
 
-def apply_inplace(x, fn, name, *args, **kwargs):
+def apply_inplace(x, fn, name, *args, composite=False, **kwargs):
     """x <- fn(x, *args, **kwargs), as torch's in-place ops are. The op reads x's old history through an alias
-    (also where x is among the other arguments), so x's new history does not loop back to itself; if its backward
-    rule saved that alias, the rule gets a snapshot instead, since x's memory is about to change."""
+    (also where x is among the other arguments), so x's new history does not loop back to itself. A rule that saved
+    that alias gets a snapshot instead, since x's memory is about to change; a composite fn (several ops, any of
+    which may save its input) reads a snapshot from the start."""
     if x.grad_fn is None or not _core_grad_enabled():
         return inplace(x, fn(x, *args, **kwargs), name)
+    from .copy import clone
     src = x._view_as(x._shape, x._strides)
     src.grad_fn, src._requires_grad = x.grad_fn, True
+    if composite:
+        src = clone(src)
     result = fn(src, *(src if a is x else a for a in args), **{k: src if v is x else v for k, v in kwargs.items()})
     node = result.grad_fn
-    if node is not None and any(t is src for t in node.saved):
-        from .copy import clone
+    if not composite and node is not None and any(t is src for t in node.saved):
         snapshot = clone(src)
         node.saved = tuple(snapshot if t is src else t for t in node.saved)
         node.versions = tuple(t._version[0] for t in node.saved)

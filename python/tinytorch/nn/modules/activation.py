@@ -4,32 +4,39 @@ from .. import functional as F
 from .module import Module
 
 
-def _simple(name, fn, doc=""):
-    """An activation module without parameters: forward(x) = fn(x)."""
+def _simple(name, fn, inplace_arg=True, shows_inplace=True):
+    """An activation module without parameters: forward(x) = fn(x[, inplace]). torch's Hardsigmoid and Hardswish
+    take inplace but do not print it; Tanh, Sigmoid and the like take no arguments."""
     def forward(self, x):
-        return fn(x)
+        return fn(x, self.inplace) if inplace_arg else fn(x)
 
     def __init__(self, inplace=False):
         Module.__init__(self)
         self.inplace = inplace
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-    return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr, "__doc__": doc})
+        return "inplace=True" if self.inplace and shows_inplace else ""
+    if not inplace_arg:
+        return type(name, (Module,), {"forward": forward, "inplace": False})
+    return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr})
 
 
-ReLU = _simple("ReLU", ew.relu)
+def _inplace_suffix(module):
+    return ", inplace=True" if module.inplace else ""
+
+
+ReLU = _simple("ReLU", F.relu)
 ReLU6 = _simple("ReLU6", F.relu6)
-SiLU = _simple("SiLU", ew.silu)
+SiLU = _simple("SiLU", F.silu)
 Mish = _simple("Mish", F.mish)
-Tanh = _simple("Tanh", ew.tanh)
-Sigmoid = _simple("Sigmoid", ew.sigmoid)
-Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid)
-Hardswish = _simple("Hardswish", F.hardswish)
-LogSigmoid = _simple("LogSigmoid", F.logsigmoid)
-Softsign = _simple("Softsign", F.softsign)
-Tanhshrink = _simple("Tanhshrink", F.tanhshrink)
 SELU = _simple("SELU", F.selu)
+Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid, shows_inplace=False)
+Hardswish = _simple("Hardswish", F.hardswish, shows_inplace=False)
+Tanh = _simple("Tanh", ew.tanh, inplace_arg=False)
+Sigmoid = _simple("Sigmoid", ew.sigmoid, inplace_arg=False)
+LogSigmoid = _simple("LogSigmoid", F.logsigmoid, inplace_arg=False)
+Softsign = _simple("Softsign", F.softsign, inplace_arg=False)
+Tanhshrink = _simple("Tanhshrink", F.tanhshrink, inplace_arg=False)
 
 
 class GELU(Module):
@@ -51,10 +58,10 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}{_inplace_suffix(self)}"
 
 
 class ELU(Module):
@@ -64,15 +71,15 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}{_inplace_suffix(self)}"
 
 
 class CELU(ELU):
     def forward(self, x):
-        return F.celu(x, self.alpha)
+        return F.celu(x, self.alpha, self.inplace)
 
 
 class Softplus(Module):
@@ -90,22 +97,25 @@ class Softplus(Module):
 class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
-        self.min_val, self.max_val = min_val, max_val
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_suffix(self)}"
 
 
 class Threshold(Module):
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
-        self.threshold, self.value = threshold, value
+        self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, x):
-        return F.threshold(x, self.threshold, self.value)
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self)}"
 
 
 class GLU(Module):

@@ -73,6 +73,24 @@ class ModuleList(_ModuleSequence):
         if modules is not None:
             self.extend(modules)
 
+    def __repr__(self):
+        """As torch prints a ModuleList: a run of children that print alike shows once, as "(i-j): n x child"."""
+        runs = []  # [first index, last index, text]
+        for i, mod in enumerate(self._modules.values()):
+            text = repr(mod)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = []
+        for first, last, text in runs:
+            head = f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x "
+            lines.append(head + text)
+        body = "\n".join(lines).replace("\n", "\n  ")
+        return f"{self._get_name()}(\n  {body}\n)"
+
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return ModuleList(list(self._modules.values())[idx])
