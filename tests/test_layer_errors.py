@@ -50,6 +50,7 @@ CASES = [
     ("mha heads", lambda: nn.MultiheadAttention(10, 3), "MultiheadAttention", "3"),
     ("embedding index", lambda: nn.Embedding(5, 3)(tt.tensor([1, 7])), "embedding", "7"),
     ("pixel_shuffle channels", lambda: F.pixel_shuffle(tt.randn(1, 6, 2, 2), 2), "pixel_shuffle", "[1, 6, 2, 2]"),
+    ("pixel_shuffle factor", lambda: F.pixel_shuffle(tt.randn(1, 4, 2, 2), 0), "pixel_shuffle", "positive"),
     ("fold size", lambda: F.fold(tt.randn(1, 12, 7), (5, 6), 2, stride=2), "fold", "[1, 12, 7]"),
     ("reflect pad too large", lambda: F.pad(tt.randn(1, 1, 3), (3, 0), mode="reflect"), "pad", "reflect"),
 ]

@@ -173,7 +173,9 @@ def dropout3d(x, p=0.5, training=True, inplace=False):
 
 def pixel_shuffle(x, upscale_factor):
     r = int(upscale_factor)
-    if x.ndim < 3 or r < 1 or x.shape[-3] % (r * r):
+    if r < 1:
+        raise ValueError(f"pixel_shuffle(): upscale_factor must be positive, got {upscale_factor}")
+    if x.ndim < 3 or x.shape[-3] % (r * r):
         raise RuntimeError(f"pixel_shuffle(): input {list(x.shape)} needs at least 3 dims and channels divisible by "
                            f"upscale_factor^2 = {r * r}")
     *lead, c, h, w = x.shape
@@ -184,7 +186,9 @@ def pixel_shuffle(x, upscale_factor):
 
 def pixel_unshuffle(x, downscale_factor):
     r = int(downscale_factor)
-    if x.ndim < 3 or r < 1 or x.shape[-2] % r or x.shape[-1] % r:
+    if r < 1:
+        raise ValueError(f"pixel_unshuffle(): downscale_factor must be positive, got {downscale_factor}")
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
         raise RuntimeError(f"pixel_unshuffle(): input {list(x.shape)} needs at least 3 dims and H, W divisible by "
                            f"downscale_factor = {r}")
     *lead, c, h, w = x.shape

@@ -82,12 +82,20 @@ def _normalized_dims(op, x, normalized_shape):
     return shape, size
 
 
+def _rows(x, shape, d):
+    """x as [1, rows, d], rows counted from the leading dims so that an empty normalized shape is well defined."""
+    rows = 1
+    for size in x.shape[:x.ndim - len(shape)]:
+        rows *= size
+    return reshape(x, (1, rows, d))
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
     x = _float_input("layer_norm", input)
     shape, d = _normalized_dims("layer_norm", x, normalized_shape)
     _check_param("layer_norm", "weight", weight, d)
     _check_param("layer_norm", "bias", bias, d)
-    xhat, _, _ = _standardize(reshape(x, (1, -1, d)), eps, False, "layer_norm")
+    xhat, _, _ = _standardize(_rows(x, shape, d), eps, False, "layer_norm")
     return _affine(reshape(xhat, x.shape), weight, bias, shape).to(input.dtype)
 
 
@@ -100,7 +108,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
     x = _float_input("rms_norm", input)
     shape, d = _normalized_dims("rms_norm", x, normalized_shape)
     _check_param("rms_norm", "weight", weight, d)
-    xhat, _, _ = _standardize(reshape(x, (1, -1, d)), _finfo_eps(input.dtype) if eps is None else eps, True,
+    xhat, _, _ = _standardize(_rows(x, shape, d), _finfo_eps(input.dtype) if eps is None else eps, True,
                               "rms_norm")
     return _affine(reshape(xhat, x.shape), weight, None, shape).to(input.dtype)
 
