@@ -13,28 +13,10 @@
 
 #include "../core/parallel.h"
 #include "isa.h"
+#include "vec.h"
 
 TT_ISA_BEGIN
 namespace {
-
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX2__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
-
-template <class T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(kVecBytes)));
-};
-template <class T>
-using Vec = typename VecOf<T>::type;
-template <class T>
-constexpr int64_t lanes_of() {
-  return kVecBytes / sizeof(T);
-}
 
 constexpr int64_t kBlock = 4096;  // elements per block of statistics: stays in L1 between its two passes
 constexpr int kAcc = 4;  // independent accumulators: hide the add latency, and keep lane sums short

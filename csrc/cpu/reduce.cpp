@@ -15,29 +15,10 @@
 
 #include "../core/parallel.h"
 #include "isa.h"
+#include "vec.h"
 
 TT_ISA_BEGIN
 namespace {
-
-// ---- vectors (GCC vector extensions, as wide as the instruction set) ----
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX2__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
-
-template <class T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(kVecBytes)));
-};
-template <class T>
-using Vec = typename VecOf<T>::type;
-template <class T>
-constexpr int64_t lanes_of() {
-  return kVecBytes / sizeof(T);
-}
 
 // All memory goes through memcpy: unaligned, and free of aliasing rules (int32 data read as uint32, floats as bits).
 template <class T>
