@@ -102,6 +102,17 @@ def _same_padding(op, kernel, stride, dilation, x):
     return x, tuple(t // 2 for t in total)
 
 
+def _stride_dilation_groups(op, stride, dilation, groups):
+    """The window arguments both convolutions check the same way: positive strides, dilations and groups."""
+    stride = tuple_arg(stride, 2, op, "stride")
+    dilation = tuple_arg(dilation, 2, op, "dilation")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}(): groups must be a positive int, got {groups!r}")
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(f"{op}(): stride {stride} and dilation {dilation} must be positive")
+    return stride, dilation
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, op="conv2d",  # noqa: A002
            shapes=None):
     """shapes: the caller's (input, weight) shapes for messages, when a 1-d layer calls with H = 1 added."""
@@ -113,12 +124,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     x, unbatched = _batched(op, x, 2, list(weight.shape))
     cout, cin_g, kh, kw = weight._shape
     n, cin, h, w = x._shape
-    stride = tuple_arg(stride, 2, op, "stride")
-    dilation = tuple_arg(dilation, 2, op, "dilation")
-    if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{op}(): groups must be a positive int, got {groups!r}")
-    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
-        raise ValueError(f"{op}(): stride {stride} and dilation {dilation} must be positive")
+    stride, dilation = _stride_dilation_groups(op, stride, dilation, groups)
     if cin != cin_g * groups or cout % groups:
         raise RuntimeError(f"{op}(): input of shape {in_shape} has {cin} channels, but weight of shape "
                            f"{w_shape} with groups={groups} expects {cin_g * groups} input channels "
@@ -177,15 +183,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     x, unbatched = _batched(op, x, 2, list(weight.shape))
     cin, cout_g, kh, kw = weight._shape
     n, c, h, w = x._shape
-    stride = tuple_arg(stride, 2, op, "stride")
+    stride, dilation = _stride_dilation_groups(op, stride, dilation, groups)
     padding = tuple_arg(padding, 2, op, "padding")
     output_padding = tuple_arg(output_padding, 2, op, "output_padding")
-    dilation = tuple_arg(dilation, 2, op, "dilation")
-    if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{op}(): groups must be a positive int, got {groups!r}")
-    if any(s < 1 for s in stride) or any(d < 1 for d in dilation) or any(p < 0 for p in padding):
-        raise ValueError(f"{op}(): stride {stride} and dilation {dilation} must be positive, padding {padding} "
-                         f"non-negative")
+    if any(p < 0 for p in padding):
+        raise ValueError(f"{op}(): padding {padding} must be non-negative")
     if any(op_ >= max(s, d) for op_, s, d in zip(output_padding, stride, dilation)) or min(output_padding) < 0:
         raise ValueError(f"{op}(): output_padding {output_padding} must be smaller than stride {stride} or "
                          f"dilation {dilation}")
