@@ -201,6 +201,51 @@ TT_API tt_status tt_buffer_read(const tt_buffer* src, int64_t src_offset, void* 
 TT_API tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
                         int32_t n_outputs, const void* attrs, size_t attrs_size);
 
+/* ---- plans: a recorded list of tt_run calls with every shape resolved (docs/plan-format.md) ----
+ * A plan is loaded from a .ttp file written by tinytorch.export (or by tinytorch.jit in memory), validated whole
+ * before anything runs, and run any number of times. A plan runs one call at a time: calls of one plan from
+ * several threads must be serialised by the caller; different plans run concurrently. */
+typedef struct tt_plan tt_plan;
+
+/* An input or output of a plan. name stays valid while the plan lives. */
+typedef struct tt_plan_io {
+  const char* name;
+  int32_t dtype; /* tt_dtype */
+  int32_t ndim;
+  int64_t shape[TT_MAX_DIMS]; /* for a dynamic plan: the shape at its largest batch */
+  int32_t batched;            /* 1: the shape depends on the batch size (dim 0 of the batched inputs) */
+  int32_t reserved;
+} tt_plan_io;
+
+/* Loads and validates a plan; its constants and working memory are allocated on `device`. */
+TT_API tt_status tt_plan_load(const char* path, tt_device device, tt_plan** out);
+TT_API tt_status tt_plan_load_memory(const void* data, int64_t nbytes, tt_device device, tt_plan** out);
+TT_API void tt_plan_free(tt_plan* plan); /* null is allowed */
+
+TT_API int32_t tt_plan_num_inputs(const tt_plan* plan);  /* -1 for a null plan */
+TT_API int32_t tt_plan_num_outputs(const tt_plan* plan); /* -1 for a null plan */
+TT_API tt_status tt_plan_input(const tt_plan* plan, int32_t i, tt_plan_io* out);
+TT_API tt_status tt_plan_output(const tt_plan* plan, int32_t i, tt_plan_io* out);
+/* The largest batch a dynamic plan takes; 0 for a plan whose shapes are all static. */
+TT_API int64_t tt_plan_max_batch(const tt_plan* plan);
+/* Bytes the plan holds: its constants (weights), its input buffers, and its working memory (intermediates, laid
+ * out by a liveness pass so that buffers whose lifetimes do not overlap share memory). Any pointer may be null. */
+TT_API tt_status tt_plan_memory(const tt_plan* plan, int64_t* constant_bytes, int64_t* input_bytes,
+                                int64_t* work_bytes);
+
+/* Gives an external constant (one stored without data) its buffer; the plan keeps a reference. The buffer must be
+ * on the plan's device and hold at least the constant's bytes. A plan runs only when every external is bound. */
+TT_API tt_status tt_plan_bind(tt_plan* plan, int32_t buffer_index, tt_buffer* buf);
+
+/* Runs the plan once. inputs: one view per plan input, of its dtype and shape (batched inputs: dim 0 is the batch,
+ * 1 <= batch <= max batch, the same for all of them); they are copied in, so any strides are fine. outputs: either
+ * none (n_outputs == 0; read them with tt_plan_output_view) or one view per plan output, of its dtype and its shape
+ * at this batch, into which the results are copied. */
+TT_API tt_status tt_plan_run(tt_plan* plan, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
+                             int32_t n_outputs);
+/* Output i of the last run, as a view into the plan's own memory: valid until the next run or tt_plan_free. */
+TT_API tt_status tt_plan_output_view(const tt_plan* plan, int32_t i, tt_view* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,1 @@
+// placeholder: the plan runtime (helper A replaces this file)

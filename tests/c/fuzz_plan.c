@@ -1,0 +1,2 @@
+/* placeholder: helper A replaces this file */
+int main(void) { return 0; }
