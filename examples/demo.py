@@ -1,9 +1,13 @@
 """tinytorch demo: a small CNN learns scikit-learn's 8x8 handwritten digits, PyTorch-style, on tinytorch's C++ kernels.
 
-    python examples/demo.py [--epochs N] [--out checkpoint.safetensors]
+    python examples/demo.py [--epochs N] [--out checkpoint.safetensors] [--export digits.ttp]
+
+Besides the checkpoint it exports the trained model as a plan (digits.ttp) and the test images (digits_test.bin,
+the format examples/cpp/README.md describes), which examples/cpp classifies from C++ and C with no Python.
 """
 import argparse
 import os
+import struct
 import tempfile
 
 from sklearn.datasets import load_digits
@@ -29,6 +33,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "tinytorch_digits.safetensors"))
+    parser.add_argument("--export", default=os.path.join(tempfile.gettempdir(), "digits.ttp"),
+                        help="the plan file for C/C++; the test images go beside it as digits_test.bin")
     args = parser.parse_args()
 
     torch.manual_seed(0)
@@ -75,6 +81,20 @@ def main():
     print(f"test accuracy {acc:.4f} (checkpoint reloaded from {args.out})")
     if acc < 0.98:
         raise SystemExit("the demo model should reach at least 98% test accuracy")
+
+    # for C and C++: the model as a plan taking any batch up to 256, and the test set as raw images and labels
+    torch.export(restored, (x_test[:64],), args.export, dynamic_batch=True, max_batch=256)
+    images = os.path.join(os.path.dirname(os.path.abspath(args.export)), "digits_test.bin")
+    write_images(images, x_test, y_test)
+    print(f"exported {args.export} and {images}: run them with examples/cpp (see its README)")
+
+
+def write_images(path, x, y):
+    """examples/cpp's image file: b"TTIM", n, c, h, w as uint32, float32 pixels, int64 labels (little-endian)."""
+    with open(path, "wb") as f:
+        f.write(b"TTIM" + struct.pack("<4I", *x.shape))
+        f.write(x.contiguous().numpy().astype("<f4").tobytes())
+        f.write(y.numpy().astype("<i8").tobytes())
 
 
 if __name__ == "__main__":

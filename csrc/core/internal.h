@@ -53,6 +53,17 @@ Backend* cuda_backend();   // csrc/cuda/ or csrc/core/no_cuda.cpp
 Backend* metal_backend();  // csrc/metal/ or csrc/core/no_metal.cpp
 Backend* backend_for(int32_t device_type);
 
+// tt_run in two halves, so that a plan validates a call once and then runs its kernel on every replay:
+// validate_call makes every check of tt_run (same codes and messages) and gives the kernel to call.
+tt_status validate_call(int32_t op, const tt_view* in, int32_t n_in, const tt_view* out, int32_t n_out,
+                        const void* attrs, size_t attrs_size, Kernel* kernel_out);
+// An op's operand counts and attrs struct size (0 for none); false for an op number outside tt_ops.def.
+bool op_signature(int32_t op, int32_t* n_in, int32_t* n_out, size_t* attrs_size);
+
+// The elements [first, last] (counted from the buffer's start) that a view with non-negative sizes reaches.
+enum class Extent { ok, empty, too_many /* numel overflows int64 */, overflow /* the span does */ };
+Extent view_extent(const tt_view& v, int64_t* first, int64_t* last);
+
 void* buffer_data(const tt_buffer* buf);
 const char* shape_str(const tt_view& v, char* out, size_t n);  // "[2, 3]" for error messages
 

@@ -64,24 +64,16 @@ tt_status check_view(const char* op, const char* role, int i, const tt_view& v) 
     return fail(TT_ERR_DTYPE, "%s: %s %d has unknown dtype code %d", op, role, i, v.dtype);
   if (v.ndim < 0 || v.ndim > TT_MAX_DIMS)
     return fail(TT_ERR_SHAPE, "%s: %s %d has %d dims (at most %d)", op, role, i, v.ndim, TT_MAX_DIMS);
-  int64_t n = 1, lo = 0, hi = 0;
-  bool overflow = false;
-  for (int d = 0; d < v.ndim; ++d) {
+  for (int d = 0; d < v.ndim; ++d)
     if (v.shape[d] < 0) return fail(TT_ERR_SHAPE, "%s: %s %d has negative size %lld in dim %d", op, role, i,
                                     (long long)v.shape[d], d);
-    overflow |= __builtin_mul_overflow(n, v.shape[d], &n);
-  }
-  if (overflow) return fail(TT_ERR_SHAPE, "%s: %s %d of shape %s has more elements than int64 holds", op, role, i,
-                            TT_SHAPE(v));
-  if (n == 0) return TT_OK;
-  for (int d = 0; d < v.ndim; ++d) {
-    int64_t reach;
-    overflow |= __builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach);
-    overflow |= __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
-  }
-  int64_t first = 0, last = 0, limit = tt_buffer_nbytes(v.buf) / dtype_size(v.dtype);
-  overflow |= __builtin_add_overflow(v.offset, lo, &first) || __builtin_add_overflow(v.offset, hi, &last);
-  if (overflow || first < 0 || last >= limit)
+  int64_t first = 0, last = 0;
+  Extent extent = view_extent(v, &first, &last);
+  if (extent == Extent::too_many)
+    return fail(TT_ERR_SHAPE, "%s: %s %d of shape %s has more elements than int64 holds", op, role, i, TT_SHAPE(v));
+  if (extent == Extent::empty) return TT_OK;
+  int64_t limit = tt_buffer_nbytes(v.buf) / dtype_size(v.dtype);
+  if (extent == Extent::overflow || first < 0 || last >= limit)
     return fail(TT_ERR_SHAPE,
                 "%s: %s %d (shape %s, offset %lld) reaches elements [%lld, %lld], outside its buffer of %lld %s elements",
                 op, role, i, TT_SHAPE(v), (long long)v.offset, (long long)first, (long long)last, (long long)limit,
@@ -384,14 +376,32 @@ tt_status check_family(const char* name, Family family, const Call& c) {
 }
 
 }  // namespace
-}  // namespace tt
 
-using namespace tt;
+Extent view_extent(const tt_view& v, int64_t* first, int64_t* last) {
+  int64_t n = 1, lo = 0, hi = 0;
+  bool overflow = false;
+  for (int d = 0; d < v.ndim; ++d) overflow |= __builtin_mul_overflow(n, v.shape[d], &n);
+  if (overflow) return Extent::too_many;
+  if (n == 0) return Extent::empty;
+  for (int d = 0; d < v.ndim; ++d) {
+    int64_t reach;
+    overflow |= __builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach);
+    overflow |= __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
+  }
+  overflow |= __builtin_add_overflow(v.offset, lo, first) || __builtin_add_overflow(v.offset, hi, last);
+  return overflow ? Extent::overflow : Extent::ok;
+}
 
-extern "C" const char* tt_op_name(int32_t op) { return op >= 0 && op < TT_OP_COUNT ? kOps[op].name : "UNKNOWN_OP"; }
+bool op_signature(int32_t op, int32_t* n_in, int32_t* n_out, size_t* attrs_size) {
+  if (op < 0 || op >= TT_OP_COUNT) return false;
+  *n_in = kOps[op].n_in;
+  *n_out = kOps[op].n_out;
+  *attrs_size = attrs_size_of(kOps[op].family, op);
+  return true;
+}
 
-extern "C" tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
-                            int32_t n_outputs, const void* attrs, size_t attrs_size) {
+tt_status validate_call(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
+                        int32_t n_outputs, const void* attrs, size_t attrs_size, Kernel* kernel_out) {
   if (op < 0 || op >= TT_OP_COUNT) return fail(TT_ERR_INVALID_ARGUMENT, "tt_run: unknown op %d", op);
   const OpInfo& info = kOps[op];
   const char* name = info.name;
@@ -420,5 +430,19 @@ extern "C" tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs,
   Backend* backend = backend_for(device.type);
   Kernel kernel = backend->kernels[op];
   if (!kernel) return fail(TT_ERR_UNSUPPORTED, "%s: not implemented on the %s backend", name, backend->name);
-  return kernel(call);
+  *kernel_out = kernel;
+  return TT_OK;
+}
+
+}  // namespace tt
+
+using namespace tt;
+
+extern "C" const char* tt_op_name(int32_t op) { return op >= 0 && op < TT_OP_COUNT ? kOps[op].name : "UNKNOWN_OP"; }
+
+extern "C" tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
+                            int32_t n_outputs, const void* attrs, size_t attrs_size) {
+  Kernel kernel;
+  if (tt_status s = validate_call(op, inputs, n_inputs, outputs, n_outputs, attrs, attrs_size, &kernel)) return s;
+  return kernel(Call{op, inputs, n_inputs, outputs, n_outputs, attrs});
 }

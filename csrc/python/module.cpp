@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tinytorch/tinytorch.h"
 
@@ -85,6 +86,44 @@ void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
   check(s);
 }
 
+// Owns a loaded tt_plan. Buffers bound to it stay alive through the plan's own references (tt_plan_bind retains).
+struct Plan {
+  tt_plan* plan = nullptr;
+  explicit Plan(tt_plan* p) : plan(p) {}
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+  ~Plan() { tt_plan_free(plan); }
+};
+
+// A plan's inputs or outputs as [(name, dtype, shape, batched)].
+nb::list plan_io(const Plan& p, bool inputs) {
+  nb::list out;
+  int32_t n = inputs ? tt_plan_num_inputs(p.plan) : tt_plan_num_outputs(p.plan);
+  for (int32_t i = 0; i < n; ++i) {
+    tt_plan_io io;
+    check(inputs ? tt_plan_input(p.plan, i, &io) : tt_plan_output(p.plan, i, &io));
+    nb::tuple shape = nb::steal<nb::tuple>(PyTuple_New(io.ndim));
+    for (int d = 0; d < io.ndim; ++d) PyTuple_SET_ITEM(shape.ptr(), d, PyLong_FromLongLong(io.shape[d]));
+    out.append(nb::make_tuple(nb::str(io.name), io.dtype, shape, io.batched != 0));
+  }
+  return out;
+}
+
+void plan_run(Plan& p, nb::handle inputs, nb::handle outputs) {
+  if (!PyTuple_Check(inputs.ptr()) || !PyTuple_Check(outputs.ptr()))
+    throw nb::type_error("tinytorch._C.Plan.run: inputs and outputs are tuples of views");
+  Py_ssize_t n_in = PyTuple_GET_SIZE(inputs.ptr()), n_out = PyTuple_GET_SIZE(outputs.ptr());
+  std::vector<tt_view> views(size_t(n_in + n_out));
+  for (Py_ssize_t i = 0; i < n_in; ++i) to_view(PyTuple_GET_ITEM(inputs.ptr(), i), views[size_t(i)]);
+  for (Py_ssize_t i = 0; i < n_out; ++i) to_view(PyTuple_GET_ITEM(outputs.ptr(), i), views[size_t(n_in + i)]);
+  tt_status s;
+  {
+    nb::gil_scoped_release nogil;
+    s = tt_plan_run(p.plan, views.data(), int32_t(n_in), views.data() + n_in, int32_t(n_out));
+  }
+  check(s);
+}
+
 }  // namespace
 
 NB_MODULE(_C, m) {
@@ -148,6 +187,36 @@ NB_MODULE(_C, m) {
         nb::gil_scoped_release nogil;
         check(tt_buffer_copy(dst.buf, dst_offset, src.buf, src_offset, nbytes));
       });
+
+  nb::class_<Plan>(m, "Plan")
+      .def_static(
+          "load",
+          [](nb::bytes data, int32_t device_type, int32_t device_index) {
+            tt_plan* p = nullptr;
+            tt_status s;
+            {
+              nb::gil_scoped_release nogil;
+              s = tt_plan_load_memory(data.c_str(), int64_t(data.size()), tt_device{device_type, device_index}, &p);
+            }
+            check(s);
+            return new Plan(p);
+          },
+          nb::arg("data"), nb::arg("device_type"), nb::arg("device_index"),
+          "Loads and validates a .ttp plan image on a device.")
+      .def("bind", [](Plan& p, int32_t index, const Buffer& b) { check(tt_plan_bind(p.plan, index, b.buf)); },
+           nb::arg("index"), nb::arg("buffer"), "Gives an external constant its buffer (the plan keeps a reference).")
+      .def("run", &plan_run, nb::arg("inputs"), nb::arg("outputs"),
+           "Runs the plan: inputs are views copied in; outputs are views to copy the results into, or ().")
+      .def("inputs", [](const Plan& p) { return plan_io(p, true); }, "[(name, dtype, shape, batched)]")
+      .def("outputs", [](const Plan& p) { return plan_io(p, false); }, "[(name, dtype, shape, batched)]")
+      .def("memory",
+           [](const Plan& p) {
+             int64_t c = 0, i = 0, w = 0;
+             check(tt_plan_memory(p.plan, &c, &i, &w));
+             return std::make_tuple(c, i, w);
+           },
+           "(constant_bytes, input_bytes, work_bytes)")
+      .def_prop_ro("max_batch", [](const Plan& p) { return tt_plan_max_batch(p.plan); });
 
   m.def("run", &run, nb::arg("op"), nb::arg("inputs"), nb::arg("outputs"), nb::arg("attrs"),
         "Runs one op: views are (buffer, offset, dtype, shape, strides) tuples, attrs the packed attrs struct.");

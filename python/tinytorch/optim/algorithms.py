@@ -1,6 +1,6 @@
 """SGD, Adam, AdamW, RMSprop, Adagrad: options and state here, the update in fused.py."""
 from ..ops.creation import tensor, zeros_like
-from ..tensor import Tensor
+from ..tensor import Tensor, _numpy_view
 from . import fused
 from .optimizer import Optimizer, required
 
@@ -27,7 +27,8 @@ def _advance(state):
     if not isinstance(step, Tensor):  # a fresh state, or a checkpoint that stored a number
         step = state["step"] = tensor(float(step or 0))
     step.add_(1)
-    return int(step.item())
+    # read past Tensor.item(): a traced step reports reads into Python, and this one is replayed as a counter
+    return int(_numpy_view(step))
 
 
 class SGD(Optimizer):

@@ -1,0 +1,95 @@
+"""Recording one call of a function: every kernel call it makes (tinytorch._core.run), with buffers numbered.
+
+A recording swaps in wrappers for the three doors through which work leaves Python: `_core.run` (kernels),
+`_core.new_buffer` (allocations) and the tensor methods that read values back into Python (`item`, `tolist`,
+`numpy`...). Nothing else changes, so the traced function runs exactly as it does eagerly."""
+import sys
+import traceback
+
+from .. import _core
+from ..tensor import Tensor
+
+_READERS = ("item", "tolist", "numpy", "__array__", "__bool__", "__float__", "__int__", "__index__")
+_active = None
+
+
+class Recording:
+    """The calls, buffers and host reads of one traced call."""
+
+    def __init__(self, inputs):
+        self.buffers = []        # strong references, so that no id is reused while recording
+        self._index = {}         # id(buffer) -> position in self.buffers
+        self.created = set()     # positions of the buffers allocated during the call
+        self.calls = []          # (op, n_in, views, attrs); a view is (buffer, offset, dtype, shape, strides)
+        self.reads = []          # where the function read a tensor's value into Python
+        self.inputs = [self.view(t) for t in inputs]
+
+    def buffer(self, buf):
+        i = self._index.get(id(buf))
+        if i is None:
+            i = self._index[id(buf)] = len(self.buffers)
+            self.buffers.append(buf)
+        return i
+
+    def view(self, t):
+        return (self.buffer(t._buf), t._offset, t._dtype.code, t._shape, t._strides)
+
+    def alive(self):
+        """Positions of the buffers something outside this recording still holds."""
+        base = max(sys.getrefcount(b) for _, b in enumerate([object()]))  # the references this loop itself holds
+        return {i for i, b in enumerate(self.buffers) if sys.getrefcount(b) > base}
+
+
+def _record_run(op, inputs, outputs, attrs=_core.NO_ATTRS, name=None):
+    _run(op, inputs, outputs, attrs, name)
+    rec = _active
+    rec.calls.append((op, len(inputs), tuple(rec.view(t) for t in inputs) + tuple(rec.view(t) for t in outputs),
+                      attrs))
+
+
+def _record_new_buffer(nbytes, device):
+    buf = _new_buffer(nbytes, device)
+    _active.created.add(_active.buffer(buf))
+    return buf
+
+
+def _caller():
+    """The first frame outside tinytorch: where the user's code made the read."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if "/tinytorch/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "inside tinytorch"
+
+
+def _reader(method):
+    original = getattr(Tensor, method)
+
+    def read(self, *args, **kwargs):
+        where = _caller()
+        if where not in _active.reads:
+            _active.reads.append(where)
+        return original(self, *args, **kwargs)
+    return original, read
+
+
+_run, _new_buffer = _core.run, _core.new_buffer
+_wrapped = {m: _reader(m) for m in _READERS}
+
+
+def record(fn, inputs):
+    """Calls fn(*inputs) with recording on; returns (outputs, Recording). Not reentrant, not thread-safe."""
+    global _active
+    if _active is not None:
+        raise RuntimeError("tinytorch.jit.trace(): cannot trace inside another trace")
+    rec = _active = Recording(inputs)
+    _core.run, _core.new_buffer = _record_run, _record_new_buffer
+    for m, (_, read) in _wrapped.items():
+        setattr(Tensor, m, read)
+    try:
+        outputs = fn(*inputs)
+    finally:
+        _active = None
+        _core.run, _core.new_buffer = _run, _new_buffer
+        for m, (original, _) in _wrapped.items():
+            setattr(Tensor, m, original)
+    return outputs, rec
