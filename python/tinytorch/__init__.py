@@ -44,6 +44,8 @@ from .backends import (are_deterministic_algorithms_enabled, get_float32_matmul_
                        is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                        use_deterministic_algorithms)
 from .serialization import load, save  # noqa: E402
+from . import jit  # noqa: E402
+from .jit import export  # noqa: E402
 
 concat = concatenate = cat
 __version__ = "0.1.0"
@@ -67,6 +69,18 @@ def config():
         "backends": {name: {"built": _C.backend_built(code), "devices": _C.device_count(code)}
                      for name, code in (("cpu", 0), ("cuda", 1), ("metal", 2))},
     }
+
+
+def cmake_prefix_path():
+    """The directory to give CMake (CMAKE_PREFIX_PATH) so that find_package(tinytorch CONFIG) finds libtinytorch
+    and its headers, as installed by the wheel (see examples/cpp/README.md)."""
+    import os
+    root = os.path.dirname(os.path.abspath(__file__))
+    if not os.path.isfile(os.path.join(root, "lib", "cmake", "tinytorch", "tinytorchConfig.cmake")):
+        raise RuntimeError(f"tinytorch's C/C++ library and headers are not installed under {root} (an in-tree "
+                           "checkout?): install the wheel (pip install .), or build with cmake -DTT_SHARED=ON and "
+                           "cmake --install")
+    return root
 
 
 def is_tensor(obj):

@@ -3,7 +3,7 @@ from .. import _C
 from .. import _core
 from .. import _dtype as dt
 from ..ops.random import default_generator
-from ..tensor import Tensor, empty
+from ..tensor import Tensor, _make
 from . import _format
 
 
@@ -13,6 +13,7 @@ class Plan:
     def __init__(self, data, device, tree, bound=(), fn=None, dependencies=(), rng_per_run=0):
         self._handle = _C.Plan.load(data, device.code, device.ordinal)
         self._outputs = _format.read_outputs(data)
+        self._last_signature = None
         for index, buf in bound:
             self._handle.bind(index, buf)
         self._bound = [buf for _, buf in bound]  # the live weights and state the plan reads and updates
@@ -53,9 +54,18 @@ class Plan:
         return batch or 0
 
     def __call__(self, *inputs):
-        batch = self._batch(inputs)
-        outs = [empty(tuple(b + p * batch for b, p in shape), dt.BY_CODE[code], self.device, "plan")
-                for code, shape in self._outputs]
+        try:  # the common case in one comparison: inputs exactly as the last call's
+            same = tuple([(t._device, t._dtype, t._shape) for t in inputs]) == self._last_signature
+        except AttributeError:
+            same = False
+        if not same:
+            batch = self._batch(inputs)
+            self._last_signature = tuple([(t._device, t._dtype, t._shape) for t in inputs])
+            self._out_layouts = [_layout(tuple(b + p * batch for b, p in shape), dt.BY_CODE[code])
+                                 for code, shape in self._outputs]
+        dev = self.device
+        outs = [_make(_core.new_buffer(nbytes, dev), 0, shape, strides, dtype, dev)
+                for nbytes, shape, strides, dtype in self._out_layouts]
         self._handle.run(tuple([_core.view(t) for t in inputs]), tuple([_core.view(t) for t in outs]))
         default_generator._offset += self._rng_per_run  # the replay drew the random numbers eager mode would have
         return _unflatten(self._tree, outs)
@@ -94,6 +104,11 @@ class Plan:
         names = ", ".join(i[0] for i in self.inputs)
         kind = f"dynamic batch <= {self.max_batch}" if self.max_batch else "static shapes"
         return f"Plan({names}; {len(self._outputs)} outputs; {kind}; {self.memory()['total']} bytes)"
+
+
+def _layout(shape, dtype):
+    numel, strides = _core.layout(shape, "plan")
+    return numel * dtype.itemsize, shape, strides, dtype
 
 
 def _flatten(value, leaves):
