@@ -120,15 +120,23 @@ def test_values_read_into_python_are_reported():
     assert plan.check(-x) != []  # the branch taken at tracing time is what the plan replays
 
 
-def test_python_numbers_that_change_between_calls_are_reported():
+@pytest.mark.parametrize("cached", [False, True])
+def test_python_numbers_that_change_between_calls_are_reported(cached):
+    """A number the function computes afresh each call: a kernel's attrs change, or (when tinytorch already holds
+    it as a cached constant tensor) another constant takes the place of the last one."""
     calls = [0]
+    base = 1234.5 + cached * 100  # numbers no other test uses
 
     def f(x):
         calls[0] += 1
-        return x * float(calls[0])
-    with pytest.warns(jit.TracerWarning, match="changed between two calls"):
+        return x * (base + calls[0])
+    if cached:
+        for k in range(1, 4):
+            tt.ones(3) * (base + k)
+    match = "read a different tensor on each call" if cached else "changed between two calls"
+    with pytest.warns(jit.TracerWarning, match=match):
         plan = jit.trace(f, tt.ones(3))
-    assert any("changed between two calls" in d for d in plan.dependencies)
+    assert any(match in d for d in plan.dependencies)
 
 
 def test_changing_work_is_refused():

@@ -131,6 +131,7 @@ def trace(fn=None, example_inputs=None, *, dynamic_batch=False, max_batch=None, 
         traces.append(t)
     for t in traces:  # only the last recording's buffers are kept: the plan binds them
         t.rec.nbytes = [b.nbytes for b in t.rec.buffers]
+        t.rec.found = {i: id(b) for i, b in enumerate(t.rec.buffers) if i not in t.rec.created}
     for t in traces[:-1]:
         t.rec.buffers = None
     names = _names(fn if not hasattr(fn, "forward") else fn.forward, len(inputs), input_names, "input")

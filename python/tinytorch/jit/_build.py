@@ -147,6 +147,7 @@ def build(traces, op_names, input_names, output_names, max_batch, rng_per_run):
     for op, n_in, vs, attrs in rec.calls:
         calls.append([op, n_in, views(vs), attrs, []])
     _advances(traces, calls, op_names, dependencies)
+    _changed_constants(traces, op_names, dependencies)
     return Spec(max_batch, buffers, inputs, outputs, calls, dependencies, rng_per_run)
 
 
@@ -179,6 +180,24 @@ def _advances(traces, calls, op_names, dependencies):
                 _I64.pack_into(attrs, offset, _wrap(values[-1] + per_run))
                 call[4].append((offset, per_run))
         call[3] = bytes(attrs)
+
+
+def _changed_constants(traces, op_names, dependencies):
+    """A tensor the function found (rather than made) must be the same one on every call: another one in its place
+    means a Python value chose it (a cached constant for a changed number, an attribute reassigned)."""
+    last = traces[-1].rec
+    dynamic = len({t.batch for t in traces}) > 1
+    for i, kind in enumerate(traces[-1].kinds):
+        if kind != CONSTANT or i not in last.found:
+            continue
+        if any(t.rec.found.get(i) != last.found[i] for t in traces[:-1]):
+            user = next((c for c, (_, _, views, _) in enumerate(last.calls) if any(v[0] == i for v in views)), 0)
+            message = (f"{_describe_call(last, user, op_names)} read a different tensor on each call (a Python "
+                       "number turned into a constant, or a tensor attribute reassigned); the plan replays the "
+                       "last one")
+            if dynamic:
+                raise TraceError(f"tinytorch.jit.trace(dynamic_batch=True): {message}")
+            dependencies.append(message)
 
 
 def _mask(attrs, fields):
