@@ -4,6 +4,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -64,7 +65,8 @@ void to_view(nb::handle obj, tt_view& v) {
   }
 }
 
-constexpr int kMaxOperands = 8;  // the most inputs or outputs any op in tt_ops.def takes
+constexpr int kMaxOperands = 8;        // the most inputs or outputs any op in tt_ops.def takes
+constexpr int64_t kSmallWork = 16384;  // elements in the largest operand below which a kernel keeps the GIL
 
 void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
   tt_view in[kMaxOperands], out[kMaxOperands];
@@ -78,8 +80,19 @@ void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
   int32_t n_in = fill(inputs, in, kMaxOperands), n_out = fill(outputs, out, kMaxOperands);
   const void* a = attrs.size() ? attrs.c_str() : nullptr;
   size_t a_size = attrs.size();
+  // Releasing and retaking the GIL costs as much as a small kernel: only work worth it lets other threads run.
+  bool small = true;
+  for (int32_t i = 0; i < n_in + n_out && small; ++i) {
+    const tt_view& v = i < n_in ? in[i] : out[i - n_in];
+    int64_t n = 1;  // each factor is capped, so the product never overflows
+    for (int32_t d = 0; d < v.ndim && n > 0 && n < kSmallWork; ++d)
+      n = v.shape[d] <= 0 ? 0 : n * std::min(v.shape[d], kSmallWork);
+    small = n < kSmallWork;
+  }
   tt_status s;
-  {
+  if (small) {
+    s = tt_run(op, in, n_in, out, n_out, a, a_size);
+  } else {
     nb::gil_scoped_release nogil;
     s = tt_run(op, in, n_in, out, n_out, a, a_size);
   }

@@ -110,7 +110,7 @@ def _reflected(fn):
 
 def _operators():
     ops = {
-        "__add__": ew.add, "__radd__": ew.add, "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
+        "__add__": ew._add, "__radd__": ew._add, "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
         "__mul__": ew.mul, "__rmul__": ew.mul, "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
         "__floordiv__": ew.floor_divide, "__rfloordiv__": _reflected(ew.floor_divide),
         "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder), "__pow__": ew.pow,

@@ -26,11 +26,19 @@ def _make(buf, offset, shape, strides, dtype, dev, base=None):
     return t
 
 
+_layouts = {}  # shape -> (numel, strides): the shapes a program uses are few, and checking them is not free
+
+
 def empty(shape, dtype, dev, op="empty"):
     """A new contiguous tensor; the one allocation point for op outputs."""
     shape = tuple(shape)
-    numel, strides = _core.layout(shape, op)
-    return _make(_core.new_buffer(numel * dtype.itemsize, dev), 0, shape, strides, dtype, dev)
+    found = _layouts.get(shape)
+    if found is None:
+        found = _core.layout(shape, op)
+        if len(_layouts) > 4096:
+            _layouts.clear()
+        _layouts[shape] = found
+    return _make(_core.new_buffer(found[0] * dtype.itemsize, dev), 0, shape, found[1], dtype, dev)
 
 
 class Size(tuple):

@@ -7,6 +7,7 @@ from .. import _core
 from .. import _dtype as dt
 from .._core import OP
 from ..autograd.grad_mode import is_grad_enabled as _core_grad_enabled
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from .copy import cast, copy_
@@ -237,15 +238,19 @@ def binary(op, a, b, name, out_dtype=None, grad=None, dtype=None):
     out = empty(shape, out_dtype or compute, dev, name)
     _core.run(op, (broadcast_to(ta, shape), broadcast_to(tb, shape)), (out,))
     if grad is not None and needs_grad(ta, tb):
-        # the engine reduces each gradient back over the dims broadcasting added; only the operands the rule
-        # reads are saved (and version-checked), so x.add_(y) on a tracked x stays legal
-        rule_a, reads_a, rule_b, reads_b = grad
-        need_a, need_b = needs_grad(ta), needs_grad(tb)
-        reads = (reads_a if need_a else "") + (reads_b if need_b else "")
-        saved = tuple(t for t, key in zip((ta, tb, out), "abo") if key in reads)
-        record(out, name.capitalize() + "Backward", (ta, tb),
-               _reader(rule_a if need_a else None, rule_b if need_b else None, reads), saved)
+        _record_binary(out, ta, tb, name, grad)
     return out if out_dtype is not None or compute is dtype else cast(out, dtype)
+
+
+def _record_binary(out, ta, tb, name, grad):
+    # the engine reduces each gradient back over the dims broadcasting added; only the operands the rule reads are
+    # saved (and version-checked), so x.add_(y) on a tracked x stays legal
+    rule_a, reads_a, rule_b, reads_b = grad
+    need_a, need_b = needs_grad(ta), needs_grad(tb)
+    reads = (reads_a if need_a else "") + (reads_b if need_b else "")
+    saved = tuple(t for t, key in zip((ta, tb, out), "abo") if key in reads)
+    record(out, name.capitalize() + "Backward", (ta, tb),
+           _reader(rule_a if need_a else None, rule_b if need_b else None, reads), saved)
 
 
 def _reader(rule_a, rule_b, reads):
@@ -258,8 +263,20 @@ def _reader(rule_a, rule_b, reads):
     return call
 
 
+# dtypes whose arithmetic runs as stored (no widening, no bool rules): the fast path of same-shape operands
+_DIRECT = frozenset((dt.float32, dt.float64, dt.int32, dt.int64))
+
+
 def _arith(op, name, grad, bool_as=None):
     def f(a, b):
+        # the hot path of small models: two tensors of one shape, dtype and device, nothing to promote or broadcast
+        if type(a) is type(b) is Tensor and a._dtype is b._dtype and a._shape == b._shape and \
+                a._device is b._device and a._dtype in _DIRECT:
+            out = empty(a._shape, a._dtype, a._device, name)
+            _core.run(op, (a, b), (out,), _core.NO_ATTRS, name)
+            if grad is not None and _grad_state["enabled"] and (a.requires_grad or b.requires_grad):
+                _record_binary(out, a, b, name, grad)
+            return out
         if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is b._dtype:
             if a._dtype is not dt.bool_:
                 return binary(op, a, b, name, None, grad)
