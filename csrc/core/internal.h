@@ -45,6 +45,7 @@ struct Backend {
   void (*free)(int32_t device_index, void* ptr);
   // Byte copies; src and dst may be host memory (host flags) or this backend's memory.
   tt_status (*copy)(void* dst, bool dst_host, const void* src, bool src_host, int64_t nbytes);
+  void (*release_cached)();  // gives idle cached memory back to the system; null when the backend keeps none
   Kernel kernels[TT_OP_COUNT];
 };
 

@@ -41,4 +41,11 @@ int32_t tt_device_count(int32_t device_type) {
   return backend_for(device_type)->device_count();
 }
 
+tt_status tt_empty_cache(int32_t device_type) {
+  if (device_type < 0 || device_type >= TT_DEVICE_TYPE_COUNT)
+    return fail(TT_ERR_INVALID_ARGUMENT, "empty_cache: unknown device type %d", device_type);
+  if (void (*release)() = backend_for(device_type)->release_cached) release();
+  return TT_OK;
+}
+
 }  // extern "C"

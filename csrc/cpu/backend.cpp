@@ -39,6 +39,19 @@ size_t size_class(size_t n) {
 
 void* system_alloc(size_t size) { return std::aligned_alloc(64, size); }
 
+void release_idle(BlockCache& cache) {  // with cache.mutex held
+  for (auto& entry : cache.idle)
+    for (void* q : entry.second) std::free(q);
+  cache.idle.clear();
+  cache.idle_bytes = 0;
+}
+
+void cpu_release_cached() {
+  BlockCache& cache = block_cache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  release_idle(cache);
+}
+
 void* cpu_alloc(int32_t, int64_t nbytes) {
   // 64-byte alignment feeds full-width vector loads; round the size up as aligned_alloc requires.
   if (nbytes > INT64_MAX - 63) return nullptr;
@@ -56,10 +69,7 @@ void* cpu_alloc(int32_t, int64_t nbytes) {
   } else {
     p = system_alloc(size);
     if (!p) {  // give the idle blocks back and try once more
-      for (auto& entry : cache.idle)
-        for (void* q : entry.second) std::free(q);
-      cache.idle.clear();
-      cache.idle_bytes = 0;
+      release_idle(cache);
       p = system_alloc(size);
     }
     if (!p) return nullptr;
@@ -121,7 +131,7 @@ const Isa kIsas[] = {
     {"scalar", always, [](Kernel* t) { using namespace scalar; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
 };
 
-Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, {}};
+Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, cpu_release_cached, {}};
 const Isa* g_isa = nullptr;
 std::mutex g_isa_mutex;
 

@@ -132,7 +132,7 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
 
 Backend* cuda_backend() {
   static Backend* b = [] {
-    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, {}};
+    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, nullptr, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
     return &backend;

@@ -147,7 +147,7 @@ NB_MODULE(_C, m) {
   m.attr("MAX_DIMS") = TT_MAX_DIMS;
   if (tt_abi_version() != TT_ABI_VERSION) throw std::runtime_error("tinytorch: the library's ABI version differs from its header");
 
-  nb::class_<Buffer>(m, "Buffer")
+  nb::class_<Buffer>(m, "Buffer", nb::is_weak_referenceable())  // jit recordings watch buffers die
       .def_static(
           "new",
           [](int32_t device_type, int32_t device_index, int64_t nbytes) {
@@ -244,5 +244,6 @@ NB_MODULE(_C, m) {
   m.def("get_num_threads", [] { return tt_get_num_threads(); });
   m.def("device_count", [](int32_t type) { return tt_device_count(type); });
   m.def("backend_built", [](int32_t type) { return tt_backend_built(type) != 0; });
+  m.def("empty_cache", [](int32_t type) { check(tt_empty_cache(type)); });
   m.def("abi_version", [] { return tt_abi_version(); });
 }

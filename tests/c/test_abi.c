@@ -340,6 +340,17 @@ static void test_errors(void) {
     CHECK(out_buf == NULL, "a failed tt_buffer_new must leave *out NULL");
   }
 
+  /* the allocator's cache: a large freed block goes back to the system on request; a reallocation still works */
+  {
+    tt_buffer* big = NULL;
+    CHECK(tt_buffer_new(kCpu, 1 << 20, &big) == TT_OK, "tt_buffer_new 1 MiB");
+    tt_buffer_release(big);
+    CHECK(tt_empty_cache(TT_CPU) == TT_OK && tt_empty_cache(TT_CUDA) == TT_OK, "tt_empty_cache");
+    CHECK_ERR(tt_empty_cache(TT_DEVICE_TYPE_COUNT), TT_ERR_INVALID_ARGUMENT, NULL);
+    CHECK(tt_buffer_new(kCpu, 1 << 20, &big) == TT_OK, "tt_buffer_new after tt_empty_cache");
+    tt_buffer_release(big);
+  }
+
   /* unknown ops */
   CHECK_ERR(tt_run(TT_OP_COUNT, in, 1, &out, 1, NULL, 0), TT_ERR_INVALID_ARGUMENT, NULL);
   CHECK_ERR(tt_run(-1, in, 1, &out, 1, NULL, 0), TT_ERR_INVALID_ARGUMENT, NULL);

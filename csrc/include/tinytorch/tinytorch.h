@@ -175,6 +175,8 @@ TT_API int32_t tt_get_num_threads(void);
 TT_API int32_t tt_device_count(int32_t device_type);
 /* 1 when the backend was compiled into this library. */
 TT_API int32_t tt_backend_built(int32_t device_type);
+/* Gives the memory a backend keeps cached for reuse (freed buffers' blocks) back to the system. */
+TT_API tt_status tt_empty_cache(int32_t device_type);
 
 /* ---- buffers ---- */
 TT_API tt_status tt_buffer_new(tt_device device, int64_t nbytes, tt_buffer** out);

@@ -110,8 +110,10 @@ def _record_once(fn, xs, batch):
     tree = tree_of(out)
     outputs = _output_views(rec, out)
     del out, xs
-    kinds = _build._kinds(rec, len(rec.inputs), rec.alive())
-    return _Trace(rec, batch, outputs, kinds), tree, rng
+    buffers = rec.buffers()
+    alive = {i for i in rec.created if buffers[i] is not None}
+    rec.found = {i: id(b) for i, b in enumerate(buffers) if i not in rec.created}
+    return _Trace(rec, batch, outputs, _build._kinds(rec, len(rec.inputs), alive)), tree, rng
 
 
 def trace(fn=None, example_inputs=None, *, dynamic_batch=False, max_batch=None, input_names=None,
@@ -129,17 +131,14 @@ def trace(fn=None, example_inputs=None, *, dynamic_batch=False, max_batch=None, 
     for b in batches:
         t, tree, rng = _record_once(fn, _copies(inputs, b), b)
         traces.append(t)
-    for t in traces:  # only the last recording's buffers are kept: the plan binds them
-        t.rec.nbytes = [b.nbytes for b in t.rec.buffers]
-        t.rec.found = {i: id(b) for i, b in enumerate(t.rec.buffers) if i not in t.rec.created}
-    for t in traces[:-1]:
-        t.rec.buffers = None
     names = _names(fn if not hasattr(fn, "forward") else fn.forward, len(inputs), input_names, "input")
     out_names = _names(lambda: None, len(traces[-1].outputs), output_names, "output")
     spec = _build.build(traces, _C.op_names(), names, out_names, batches[0] or 0, rng)
     bound = [(i, b.obj) for i, b in enumerate(spec.buffers) if b.kind == CONSTANT]
     for b in spec.buffers:
         b.obj = b.obj if b.kind == CONSTANT else None
+    del traces
+    _C.empty_cache(inputs[0].device.code)  # the eager calls' cached blocks: the plan has its own arena now
     plan = Plan(_format.serialize(spec), inputs[0].device, tree, bound, fn, spec.dependencies, rng)
     plan._spec = spec
     if spec.dependencies:

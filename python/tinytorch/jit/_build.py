@@ -46,7 +46,7 @@ class Spec:
 
 def _kinds(rec, n_inputs, alive):
     return tuple(INPUT if i < n_inputs else WORK if (i in rec.created and i not in alive) else CONSTANT
-                 for i in range(len(rec.buffers)))
+                 for i in range(len(rec.refs)))
 
 
 def _shape_of(view):
@@ -126,7 +126,7 @@ def build(traces, op_names, input_names, output_names, max_batch, rng_per_run):
                              "traced")
     numbers = _fit(traces, op_names)
     rec = last.rec
-    buffers = [Buffer(kind, next(numbers), obj) for kind, obj in zip(last.kinds, rec.buffers)]
+    buffers = [Buffer(kind, next(numbers), obj) for kind, obj in zip(last.kinds, rec.buffers())]
     for i, b in enumerate(buffers):
         if b.kind == CONSTANT and b.nbytes[1]:
             raise TraceError(f"tinytorch.jit.trace(dynamic_batch=True): buffer {i} outlives the call and its size "

@@ -3,8 +3,8 @@
 A recording swaps in wrappers for the three doors through which work leaves Python: `_core.run` (kernels),
 `_core.new_buffer` (allocations) and the tensor methods that read values back into Python (`item`, `tolist`,
 `numpy`...). Nothing else changes, so the traced function runs exactly as it does eagerly."""
-import sys
 import traceback
+import weakref
 
 from .. import _core
 from ..tensor import Tensor
@@ -17,27 +17,35 @@ class Recording:
     """The calls, buffers and host reads of one traced call."""
 
     def __init__(self, inputs):
-        self.buffers = []        # strong references, so that no id is reused while recording
-        self._index = {}         # id(buffer) -> position in self.buffers
+        # buffers the call found are held; those it allocates are watched through weak references, so that
+        # recording frees memory as eagerly as the call itself does
+        self.refs = []           # a buffer, or a weakref.ref to one allocated during the call
+        self.nbytes = []
+        self._index = {}         # id(buffer) -> position, while the buffer lives
         self.created = set()     # positions of the buffers allocated during the call
         self.calls = []          # (op, n_in, views, attrs); a view is (buffer, offset, dtype, shape, strides)
         self.reads = []          # where the function read a tensor's value into Python
         self.inputs = [self.view(t) for t in inputs]
 
-    def buffer(self, buf):
+    def buffer(self, buf, created=False):
         i = self._index.get(id(buf))
         if i is None:
-            i = self._index[id(buf)] = len(self.buffers)
-            self.buffers.append(buf)
+            i = self._index[id(buf)] = len(self.refs)
+            self.nbytes.append(buf.nbytes)
+            if created:
+                self.created.add(i)
+                key = id(buf)
+                self.refs.append(weakref.ref(buf, lambda _, key=key: self._index.pop(key, None)))
+            else:
+                self.refs.append(buf)
         return i
 
     def view(self, t):
         return (self.buffer(t._buf), t._offset, t._dtype.code, t._shape, t._strides)
 
-    def alive(self):
-        """Positions of the buffers something outside this recording still holds."""
-        base = max(sys.getrefcount(b) for _, b in enumerate([object()]))  # the references this loop itself holds
-        return {i for i, b in enumerate(self.buffers) if sys.getrefcount(b) > base}
+    def buffers(self):
+        """Every buffer, None for those allocated during the call and dead since."""
+        return [r() if i in self.created else r for i, r in enumerate(self.refs)]
 
 
 def _record_run(op, inputs, outputs, attrs=_core.NO_ATTRS, name=None):
@@ -49,7 +57,7 @@ def _record_run(op, inputs, outputs, attrs=_core.NO_ATTRS, name=None):
 
 def _record_new_buffer(nbytes, device):
     buf = _new_buffer(nbytes, device)
-    _active.created.add(_active.buffer(buf))
+    _active.buffer(buf, created=True)
     return buf
 
 
