@@ -1,16 +1,11 @@
-"""Plans: a small model's forward (the digits MLP, 64 -> 128 -> 10) at batch 1 and 64, in eager mode, replayed from
-Python, and run from C++ (examples/cpp/classify --repeat), beside PyTorch eager under inference_mode.
-
-    python bench/plan.py
-
-Medians of repeated runs, microseconds per forward. The C++ column needs cmake and a C++ compiler, and a tinytorch
-installed with its C/C++ files (pip install .); it stays empty otherwise. 'replay - C++' is what the Python call
-of a plan costs above the same kernels run from C++."""
+"""Plans: a small model's forward (the digits MLP, 64 -> 128 -> 10) at batch 1 and 64 in microseconds: tinytorch
+eager, replayed from Python, and run from C++ (examples/cpp/classify --repeat), beside PyTorch eager under
+inference_mode. The C++ row needs cmake, a C++ compiler and a tinytorch installed with its C/C++ files (pip
+install .; tinytorch.cmake_prefix_path()); it stays empty otherwise."""
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
@@ -18,14 +13,12 @@ import numpy as np
 import tinytorch as tt
 import tinytorch.nn as nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import median_time  # noqa: E402
+from .cases import Case
+from .machine import torch
+from .report import Figure, Value, duration
+from .timing import interleaved
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
+SECTION = "plan"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,7 +28,7 @@ def build_cpp_example(work):
         return None
     try:
         prefix = tt.cmake_prefix_path()
-    except RuntimeError:
+    except RuntimeError:  # an in-tree checkout has no installed C/C++ files
         return None
     build = os.path.join(work, "build")
     for cmd in (["cmake", "-S", os.path.join(ROOT, "examples", "cpp"), "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
@@ -45,10 +38,10 @@ def build_cpp_example(work):
     return os.path.join(build, "classify")
 
 
-def cpp_time(classify, model_path, images_path):
+def cpp_seconds(classify, model_path, images_path):
     out = subprocess.run([classify, model_path, images_path, "--repeat", "2000"], capture_output=True, text=True)
     found = re.search(r"per-run microseconds: ([0-9.]+)", out.stdout)
-    return float(found.group(1)) * 1e-6 if found else float("nan")
+    return float(found.group(1)) * 1e-6 if found else None
 
 
 def write_images(path, x):
@@ -58,42 +51,56 @@ def write_images(path, x):
         f.write(np.zeros(x.shape[0], "<i8").tobytes())
 
 
-def main():
+def _models():
     tt.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)).eval()
     ref = None
-    if torch:
-        torch.set_num_threads(tt.get_num_threads())
+    if torch is not None:
         ref = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 128), torch.nn.ReLU(),
                                   torch.nn.Linear(128, 10)).eval()
         ref.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()})
-    work = tempfile.mkdtemp(prefix="tt_bench_plan_")
-    classify = build_cpp_example(work)
-    print(f"tinytorch {tt.config()['cpu_isa']}, {tt.get_num_threads()} threads; PyTorch "
-          f"{torch.__version__ if torch else 'absent'}; medians, microseconds per forward")
-    print(f"{'digits MLP':14} {'eager':>9} {'replay':>9} {'C++':>9} {'torch':>9} {'torch/replay':>13} "
-          f"{'replay - C++':>13}")
-    for batch in (1, 64):
-        x = tt.randn(batch, 1, 8, 8)
-        path = os.path.join(work, f"mlp{batch}.ttp")
+    return model, ref
+
+
+def _batch_figures(batch, model, ref, work, classify, settings):
+    x = tt.randn(batch, 1, 8, 8)
+    path = os.path.join(work, f"mlp{batch}.ttp")
+    with tt.no_grad():
+        plan = tt.export(model, (x,), path)
+
+    def eager():
         with tt.no_grad():
-            plan = tt.export(model, (x,), path)
-            t_eager = median_time(lambda: model(x))
-        t_replay = median_time(lambda: plan(x))
-        t_cpp = float("nan")
-        if classify:
-            images = os.path.join(work, f"images{batch}.bin")
-            write_images(images, x)
-            t_cpp = cpp_time(classify, path, images)
-        t_torch = float("nan")
-        if ref is not None:
-            xt = torch.from_numpy(x.numpy())
-            with torch.inference_mode():
-                t_torch = median_time(lambda: ref(xt))
-        print(f"{'batch ' + str(batch):14} {t_eager * 1e6:9.1f} {t_replay * 1e6:9.1f} {t_cpp * 1e6:9.1f} "
-              f"{t_torch * 1e6:9.1f} {t_torch / t_replay:13.2f} {(t_replay - t_cpp) * 1e6:13.1f}")
-    shutil.rmtree(work, ignore_errors=True)
+            return model(x)
+
+    def reference(xt=torch.from_numpy(x.numpy()) if ref is not None else None):
+        with torch.inference_mode():
+            return ref(xt)
+    stats = interleaved({"eager": eager, "replay": lambda: plan(x), "torch": reference if ref else None}, settings)
+    peer = {"torch": duration(1e6, stats["torch"])} if "torch" in stats else {}
+    cpp, note = None, "C++ needs an installed tinytorch with its C/C++ files (tinytorch.cmake_prefix_path())"
+    if classify:
+        images = os.path.join(work, f"images{batch}.bin")
+        write_images(images, x)
+        cpp = cpp_seconds(classify, path, images)
+        if cpp is not None:
+            note = f"replay - C++: {(stats['replay'].median - cpp) * 1e6:.1f} us (the Python call of a plan)"
+    name = f"plan digits MLP b{batch}"
+    cpp_values = {"tinytorch": Value(cpp * 1e6, cpp * 1e6, cpp * 1e6, 1)} if cpp is not None else {}
+    return [Figure(f"{name} eager", "us", {"tinytorch": duration(1e6, stats["eager"]), **peer}, False),
+            Figure(f"{name} replay", "us", {"tinytorch": duration(1e6, stats["replay"]), **peer}, False),
+            Figure(f"{name} C++ (classify --repeat)", "us", {**cpp_values, **peer}, False, note=note)]
 
 
-if __name__ == "__main__":
-    main()
+def run(settings):
+    model, ref = _models()
+    work = tempfile.mkdtemp(prefix="tt_bench_plan_")
+    try:
+        classify = build_cpp_example(work)
+        return [f for batch in (1, 64) for f in _batch_figures(batch, model, ref, work, classify, settings)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cases(settings):
+    names = tuple(f"plan digits MLP b{b} {mode}" for b in (1, 64) for mode in ("eager", "replay", "C++"))
+    return [Case(names, run)]
