@@ -43,17 +43,36 @@ void release_owner(void* ctx) {
   Py_DECREF(static_cast<PyObject*>(ctx));
 }
 
-// A Python view is the tuple (Buffer, offset, dtype, shape, strides).
-void to_view(nb::handle obj, tt_view& v) {
-  if (!PyTuple_Check(obj.ptr()) || PyTuple_GET_SIZE(obj.ptr()) != 5)
-    throw nb::type_error("tinytorch._C.run: a view is (buffer, offset, dtype, shape, strides)");
-  nb::tuple t = nb::borrow<nb::tuple>(obj);
-  v.buf = nb::cast<Buffer*>(t[0])->buf;
-  v.offset = nb::cast<int64_t>(t[1]);
-  v.dtype = nb::cast<int32_t>(t[2]);
-  nb::handle shape = t[3], strides = t[4];
+// An attribute by an interned name (no string made per call); a Python error propagates.
+nb::object field(PyObject* obj, PyObject* name) {
+  PyObject* value = PyObject_GetAttr(obj, name);
+  if (!value) throw nb::python_error();
+  return nb::steal(value);
+}
+
+// A tensor's view, read from its fields: _buf (a Buffer), _offset, _dtype (its .code), _shape and _strides (tuples
+// of ints). Reading them here spares the per-op Python tuple that would otherwise carry them.
+void to_view(nb::handle tensor, tt_view& v) {
+  static PyObject *k_buf = PyUnicode_InternFromString("_buf"), *k_offset = PyUnicode_InternFromString("_offset"),
+                  *k_dtype = PyUnicode_InternFromString("_dtype"), *k_code = PyUnicode_InternFromString("code"),
+                  *k_shape = PyUnicode_InternFromString("_shape"), *k_strides = PyUnicode_InternFromString("_strides");
+  PyObject* t = tensor.ptr();
+  v.buf = nb::cast<Buffer*>(field(t, k_buf))->buf;
+  v.offset = nb::cast<int64_t>(field(t, k_offset));
+  // dtypes are a few long-lived objects: remember the last one's code (holding a reference, so that its address
+  // names it) rather than read it each time; the GIL guards these statics
+  static PyObject* last_dtype = nullptr;
+  static int32_t last_code = 0;
+  nb::object dtype = field(t, k_dtype);
+  if (dtype.ptr() != last_dtype) {
+    last_code = nb::cast<int32_t>(field(dtype.ptr(), k_code));
+    Py_XDECREF(last_dtype);
+    last_dtype = dtype.inc_ref().ptr();
+  }
+  v.dtype = last_code;
+  nb::object shape = field(t, k_shape), strides = field(t, k_strides);
   if (!PyTuple_Check(shape.ptr()) || !PyTuple_Check(strides.ptr()))
-    throw nb::type_error("tinytorch._C.run: shape and strides must be tuples");
+    throw nb::type_error("tinytorch._C: a tensor's shape and strides must be tuples");
   Py_ssize_t nd = PyTuple_GET_SIZE(shape.ptr());
   if (nd > TT_MAX_DIMS || PyTuple_GET_SIZE(strides.ptr()) != nd)
     throw nb::value_error(("tinytorch supports at most " + std::to_string(TT_MAX_DIMS) +
@@ -67,14 +86,16 @@ void to_view(nb::handle obj, tt_view& v) {
 
 constexpr int kMaxOperands = 8;        // the most inputs or outputs any op in tt_ops.def takes
 constexpr int64_t kSmallWork = 16384;  // elements in the largest operand below which a kernel keeps the GIL
+constexpr int64_t kSmallAlloc = 1 << 16;  // bytes below which a CPU allocation keeps the GIL
 
 void run(int32_t op, nb::handle inputs, nb::handle outputs, nb::bytes attrs) {
   tt_view in[kMaxOperands], out[kMaxOperands];
   auto fill = [](nb::handle seq, tt_view* views, int cap) {
-    if (!PyTuple_Check(seq.ptr())) throw nb::type_error("tinytorch._C.run: inputs and outputs are tuples of views");
-    Py_ssize_t n = PyTuple_GET_SIZE(seq.ptr());
+    nb::object items = nb::steal(PySequence_Fast(seq.ptr(), "tinytorch._C.run: inputs and outputs are sequences"));
+    if (!items) throw nb::python_error();
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(items.ptr());
     if (n > cap) throw nb::value_error("tinytorch._C.run: too many operands");
-    for (Py_ssize_t i = 0; i < n; ++i) to_view(PyTuple_GET_ITEM(seq.ptr(), i), views[i]);
+    for (Py_ssize_t i = 0; i < n; ++i) to_view(PySequence_Fast_GET_ITEM(items.ptr(), i), views[i]);
     return int32_t(n);
   };
   int32_t n_in = fill(inputs, in, kMaxOperands), n_out = fill(outputs, out, kMaxOperands);
@@ -124,7 +145,7 @@ nb::list plan_io(const Plan& p, bool inputs) {
 
 void plan_run(Plan& p, nb::handle inputs, nb::handle outputs) {
   if (!PyTuple_Check(inputs.ptr()) || !PyTuple_Check(outputs.ptr()))
-    throw nb::type_error("tinytorch._C.Plan.run: inputs and outputs are tuples of views");
+    throw nb::type_error("tinytorch._C.Plan.run: inputs and outputs are tuples of tensors");
   Py_ssize_t n_in = PyTuple_GET_SIZE(inputs.ptr()), n_out = PyTuple_GET_SIZE(outputs.ptr());
   std::vector<tt_view> views(size_t(n_in + n_out));
   for (Py_ssize_t i = 0; i < n_in; ++i) to_view(PyTuple_GET_ITEM(inputs.ptr(), i), views[size_t(i)]);
@@ -153,7 +174,9 @@ NB_MODULE(_C, m) {
           [](int32_t device_type, int32_t device_index, int64_t nbytes) {
             tt_buffer* b = nullptr;
             tt_status s;
-            {
+            if (device_type == TT_CPU && nbytes < kSmallAlloc) {  // a malloc: quicker than handing the GIL over
+              s = tt_buffer_new(tt_device{device_type, device_index}, nbytes, &b);
+            } else {
               nb::gil_scoped_release nogil;
               s = tt_buffer_new(tt_device{device_type, device_index}, nbytes, &b);
             }
@@ -232,7 +255,7 @@ NB_MODULE(_C, m) {
       .def_prop_ro("max_batch", [](const Plan& p) { return tt_plan_max_batch(p.plan); });
 
   m.def("run", &run, nb::arg("op"), nb::arg("inputs"), nb::arg("outputs"), nb::arg("attrs"),
-        "Runs one op: views are (buffer, offset, dtype, shape, strides) tuples, attrs the packed attrs struct.");
+        "Runs one op on tuples of tensors (their fields give the views); attrs is the packed attrs struct.");
   m.def("op_names", [] {
     nb::list names;
     for (int32_t i = 0; i < TT_OP_COUNT; ++i) names.append(tt_op_name(i));

@@ -35,15 +35,10 @@ ATTENTION = struct.Struct("=di4x")
 NO_ATTRS = b""
 
 
-def view(t):
-    return (t._buf, t._offset, t._dtype.code, t._shape, t._strides)
-
-
 def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
-    """Runs one kernel. `name`, the public op, heads the message of any error the kernel reports."""
+    """Runs one kernel on tuples of tensors. `name`, the public op, heads the message of any error it reports."""
     try:
-        _C.run(op, tuple([(t._buf, t._offset, t._dtype.code, t._shape, t._strides) for t in inputs]),
-               tuple([(t._buf, t._offset, t._dtype.code, t._shape, t._strides) for t in outputs]), attrs)
+        _C.run(op, inputs, outputs, attrs)
     except (ValueError, TypeError, IndexError, RuntimeError) as e:
         if name is None:
             raise

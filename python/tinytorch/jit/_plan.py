@@ -66,7 +66,7 @@ class Plan:
         dev = self.device
         outs = [_make(_core.new_buffer(nbytes, dev), 0, shape, strides, dtype, dev)
                 for nbytes, shape, strides, dtype in self._out_layouts]
-        self._handle.run(tuple([_core.view(t) for t in inputs]), tuple([_core.view(t) for t in outs]))
+        self._handle.run(inputs, tuple(outs))
         default_generator._offset += self._rng_per_run  # the replay drew the random numbers eager mode would have
         return _unflatten(self._tree, outs)
 

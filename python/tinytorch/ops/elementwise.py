@@ -274,7 +274,9 @@ def _arith(op, name, grad, bool_as=None):
                 a._device is b._device and a._dtype in _DIRECT:
             out = empty(a._shape, a._dtype, a._device, name)
             _core.run(op, (a, b), (out,), _core.NO_ATTRS, name)
-            if grad is not None and _grad_state["enabled"] and (a.requires_grad or b.requires_grad):
+            # _requires_grad False (the usual) needs no look at the Tensor.training switch behind requires_grad
+            if grad is not None and _grad_state["enabled"] and (a._requires_grad is not False or b._requires_grad
+                                                                is not False) and (a.requires_grad or b.requires_grad):
                 _record_binary(out, a, b, name, grad)
             return out
         if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is b._dtype:
