@@ -77,12 +77,14 @@ _METHODS = {
 
 def addcmul(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 * tensor2 (the optimizers' update form)."""
-    return ew.add(x, ew.mul(ew.mul(tensor1, tensor2), value))
+    product = ew.mul(tensor1, tensor2)
+    return ew.add(x, product if value == 1 else ew.mul(product, value))  # times 1 is exact: one pass saved
 
 
 def addcdiv(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 / tensor2."""
-    return ew.add(x, ew.mul(ew.div(tensor1, tensor2), value))
+    quotient = ew.div(tensor1, tensor2)
+    return ew.add(x, quotient if value == 1 else ew.mul(quotient, value))
 
 
 _METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
