@@ -68,20 +68,22 @@ template <class T>
 struct Gemm {
   typedef T V __attribute__((vector_size(kVecBytes)));
   typedef T VU __attribute__((vector_size(kVecBytes), aligned(sizeof(T)), may_alias));  // unaligned access to out
-  static constexpr int VL = kVecBytes / int(sizeof(T)), MR = kMR, NR = kNV * VL;
+  static constexpr int VL = kVecBytes / int(sizeof(T)), MR = kMR, RS = kMR / 2 + 1, NR = kNV * VL;
   // KC: a panel of b (KC x NR) stays in L1 while the MR panels of a stream by; MC: the packed block of a
   // (MC x KC) stays in L2; NC bounds the packed block of b.
   static constexpr int64_t KC = 256, MC = (256 * 4 / int64_t(sizeof(T))) / MR * MR, NC = 2048;
 
-  // out tile (mr x nr at c) = a (MR x kc) @ b panel (kc x NR), or += when !first (a later block of k).
+  // out tile (mr x nr at c) = a (R x kc) @ b panel (kc x NR), or += when !first (a later block of k), for
+  // mr <= R rows: R is MR, or RS for a short last tile (M = 64 with MR = 14 leaves 8), which then costs RS
+  // rows' FMAs rather than MR's. Each element's sum runs over k in the same order in either.
   // a is a packed panel (kPacked: element (i, k) at a[k * MR + i]) or read in place with strides (ars, acs).
-  template <bool kPacked>
+  template <bool kPacked, int R>
   static void kernel(int64_t kc, const T* __restrict a, int64_t ars, int64_t acs, const T* __restrict b,
                      T* __restrict c, int64_t cm, int64_t cn, int mr, int nr, bool first) {
     const int64_t rs = kPacked ? 1 : ars, cs = kPacked ? MR : acs;
-    V acc[MR][kNV];
+    V acc[R][kNV];
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; ++j) acc[i][j] = V{};
     for (int64_t k = 0; k < kc; ++k, a += cs, b += NR) {
@@ -89,7 +91,7 @@ struct Gemm {
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; ++j) bv[j] = *reinterpret_cast<const V*>(b + j * VL);
 #pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) {
+      for (int i = 0; i < R; ++i) {
         T ai = a[i * rs];
 #pragma GCC unroll 4
         for (int j = 0; j < kNV; ++j) acc[i][j] += ai * bv[j];
@@ -97,7 +99,7 @@ struct Gemm {
     }
     if (cn == 1 && nr == NR) {
 #pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) {
+      for (int i = 0; i < R; ++i) {
         if (i >= mr) break;
         VU* row = reinterpret_cast<VU*>(c + i * cm);
 #pragma GCC unroll 4
@@ -105,12 +107,12 @@ struct Gemm {
       }
       return;
     }
-    alignas(64) T tile[MR][NR];
+    alignas(64) T tile[R][NR];
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; ++j) *reinterpret_cast<V*>(&tile[i][j * VL]) = acc[i][j];
-    for (int i = 0; i < mr; ++i)
+    for (int i = 0; i < R && i < mr; ++i)
       for (int j = 0; j < nr; ++j) {
         T* o = c + i * cm + j * cn;
         *o = first ? tile[i][j] : *o + tile[i][j];
@@ -176,9 +178,11 @@ struct Gemm {
       for (int64_t q = 0; q < mc; q += MR) {
         int mr = int(min64(MR, mc - q));
         if (q < in_place)
-          kernel<false>(kc, a + q * m.am, m.am, m.ak, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
+          kernel<false, MR>(kc, a + q * m.am, m.am, m.ak, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
+        else if (mr > RS)
+          kernel<true, MR>(kc, ap + (q - in_place) * kc, 0, 0, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
         else
-          kernel<true>(kc, ap + (q - in_place) * kc, 0, 0, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
+          kernel<true, RS>(kc, ap + (q - in_place) * kc, 0, 0, b, c + q * m.cm, m.cm, m.cn, mr, nr, pc == 0);
       }
     }
   }

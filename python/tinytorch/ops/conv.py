@@ -1,14 +1,17 @@
 """Convolutions, NCHW, through the one batched GEMM: IM2COL lays each window out as a column, MATMUL multiplies
 by the weights, COL2IM sums columns back into an image. The two layout kernels are each other's adjoint, so each
-is the other's backward rule; the products' gradients are MATMUL's own. 1-d layers run as 2-d with H = 1."""
+is the other's backward rule; conv2d has its own (see _Window), conv_transpose2d takes MATMUL's. 1-d layers run as
+2-d with H = 1."""
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
 from .linalg import matmul
-from .shape import pad as pad_, reshape, squeeze, transpose, unsqueeze
+from .reduce import sum as sum_
+from .shape import broadcast_to, narrow, pad as pad_, reshape, squeeze, transpose, unsqueeze
 
 
 def tuple_arg(value, n, op, what):
@@ -144,13 +147,84 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     if oh < 1 or ow < 1:
         raise RuntimeError(f"{op}(): kernel {kh}x{kw} (dilation {dilation}) is larger than the padded input "
                            f"{h + 2 * padding[0]}x{w + 2 * padding[1]} of input shape {in_shape}")
-    cols = im2col(x, (kh, kw), stride, padding, dilation, (oh, ow), op)
-    cols = reshape(cols, (n, groups, cin_g * kh * kw, oh * ow))
-    out = matmul(reshape(weight, (groups, cout // groups, cin_g * kh * kw)), cols)
+    w3 = reshape(weight, (groups, cout // groups, cin_g * kh * kw))
+    win = _Window((kh, kw), stride, padding, dilation, (oh, ow), op)
+    out = win.forward(x, w3)
+    if needs_grad(x, w3):
+        record(out, "ConvolutionBackward", (x, w3), win.backward, (x, w3))
     out = _add_bias(reshape(out, (n, cout, oh, ow)), bias, op)
     if unbatched:
         out = squeeze(out, 0)
     return out if compute is dtype else out.to(dtype)
+
+
+class _Window:
+    """conv2d as IM2COL + MATMUL, a chunk of images at a time into one reused columns buffer, rather than the whole
+    batch's columns at once: the columns (KH*KW times the input) stay in the last-level cache between IM2COL
+    writing them and MATMUL reading them, and are not kept for backward, which makes them again from the input.
+    The chunks depend on the sizes alone, so results do not depend on the thread count."""
+    chunk_bytes = 1 << 26
+
+    def __init__(self, kernel, stride, padding, dilation, out_hw, op):
+        self.kernel, self.stride, self.padding, self.dilation, self.out_hw, self.op = (
+            kernel, stride, padding, dilation, out_hw, op)
+        self.attrs = _conv_attrs(stride, padding, dilation)
+
+    def chunks(self, x):
+        """The columns buffer and the (first image, count) of each chunk."""
+        n, c = x._shape[:2]
+        cols = self.kernel + self.out_hw
+        per_image = c * cols[0] * cols[1] * cols[2] * cols[3] * x._dtype.itemsize
+        step = max(1, min(n, self.chunk_bytes // max(1, per_image)))
+        buf = empty((step, c) + cols, x._dtype, x._device, self.op)
+        return buf, [(i, min(step, n - i)) for i in range(0, n, step)]
+
+    def forward(self, x, w3):
+        """[N, C, H, W] -> [N, G, Cout/G, OH*OW]."""
+        g, cout_g, ck = w3._shape
+        n, ohw = x._shape[0], self.out_hw[0] * self.out_hw[1]
+        out = empty((n, g, cout_g, ohw), x._dtype, x._device, self.op)
+        buf, chunks = self.chunks(x)
+        for i, m in chunks:
+            cols = narrow(buf, 0, 0, m)
+            _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
+            _core.run(OP.MATMUL, (broadcast_to(w3, (m, g, cout_g, ck)), reshape(cols, (m, g, ck, ohw))),
+                      (narrow(out, 0, i, m),))
+        return out
+
+    def backward(self, grad, x, w3):
+        if is_grad_enabled():  # create_graph: the same products through differentiable ops
+            return self.backward_graph(grad, x, w3)
+        g, cout_g, ck = w3._shape
+        n, ohw = x._shape[0], self.out_hw[0] * self.out_hw[1]
+        buf, chunks = self.chunks(x)
+        gx = empty(x._shape, x._dtype, x._device, self.op) if x.requires_grad else None
+        # The weight's gradient per image, summed over the batch at the end, as cols @ grad^T rather than
+        # grad @ cols^T: MATMUL then reads the columns in place and packs only the small grad^T (twice as fast).
+        gw = empty((n, g, ck, cout_g), x._dtype, x._device, self.op) if w3.requires_grad else None
+        wt = transpose(w3, -2, -1)
+        for i, m in chunks:
+            cols = narrow(buf, 0, 0, m)
+            gi = narrow(grad, 0, i, m)
+            if gw is not None:
+                _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
+                _core.run(OP.MATMUL, (reshape(cols, (m, g, ck, ohw)), transpose(gi, -2, -1)), (narrow(gw, 0, i, m),))
+            if gx is not None:
+                _core.run(OP.MATMUL, (broadcast_to(wt, (m, g, ck, cout_g)), gi), (reshape(cols, (m, g, ck, ohw)),))
+                _core.run(OP.COL2IM, (cols,), (narrow(gx, 0, i, m),), self.attrs, self.op)
+        return gx, None if gw is None else transpose(sum_(gw, 0), -2, -1)
+
+    def backward_graph(self, grad, x, w3):
+        n, g, ck = x._shape[0], w3._shape[0], w3._shape[2]
+        cols = reshape(im2col(x, self.kernel, self.stride, self.padding, self.dilation, self.out_hw, self.op),
+                       (n, g, ck, self.out_hw[0] * self.out_hw[1]))
+        gx = gw = None
+        if x.requires_grad:
+            gcols = reshape(matmul(transpose(w3, -2, -1), grad), (n, x._shape[1]) + self.kernel + self.out_hw)
+            gx = col2im(gcols, x._shape[2:], self.stride, self.padding, self.dilation, self.op)
+        if w3.requires_grad:
+            gw = transpose(sum_(matmul(cols, transpose(grad, -2, -1)), 0), -2, -1)
+        return gx, gw
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
