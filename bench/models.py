@@ -42,5 +42,5 @@ def runner(lib, kind, plan):
     x, y = data(lib, kind)
     step = step_fn(lib, kind)
     if plan:
-        step = lib.jit.trace(step, (x, y))  # runs the step 4 times: warm-up and three recordings
+        step = lib.jit.trace(step, (x, y))  # runs the step 3 times: a warm-up and two recordings
     return lambda: step(x, y)
