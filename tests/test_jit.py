@@ -293,6 +293,13 @@ def test_export_is_atomic(tmp_path, monkeypatch):
     assert path.read_bytes() == before
 
 
+def test_is_tracing_inside_the_traced_function_only():
+    seen = []
+    plan = jit.trace(lambda x: seen.append(jit.is_tracing()) or x + 1, tt.ones(2))
+    assert seen == [False, True, True] and not jit.is_tracing() and not jit.is_scripting()
+    assert same_bits(plan(tt.ones(2)), tt.ones(2) + 1)
+
+
 def test_trace_argument_errors():
     with pytest.raises(TypeError, match="example input 1 is a float"):
         jit.trace(lambda x, s: x * s, (tt.ones(2), 2.0))

@@ -24,7 +24,17 @@ from . import _build, _format, _record
 from ._build import CONSTANT, TraceError
 from ._plan import Plan, _flatten, tree_of
 
-__all__ = ["trace", "load", "export", "Plan", "TraceError", "TracerWarning"]
+__all__ = ["trace", "load", "export", "Plan", "TraceError", "TracerWarning", "is_tracing", "is_scripting"]
+
+
+def is_tracing():
+    """True while tinytorch.jit.trace is recording (torch.jit.is_tracing's meaning)."""
+    return _record._active is not None
+
+
+def is_scripting():
+    """Always False: tinytorch has no TorchScript compiler (models check this to choose a code path)."""
+    return False
 
 
 class TracerWarning(UserWarning):
