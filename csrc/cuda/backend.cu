@@ -85,6 +85,18 @@ void* alloc(int32_t device, int64_t nbytes) {
   return p;
 }
 
+// tt_empty_cache: every device's cached blocks back to CUDA.
+void release_cached() {
+  for (int32_t d = 0; d < device_count(); ++d) {
+    if (cudaSetDevice(d) != cudaSuccess) {
+      cudaGetLastError();
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(caches()[d].mutex);
+    empty_cache(caches()[d]);
+  }
+}
+
 void release(int32_t device, void* p) {
   if (!p || device < 0 || device >= device_count()) return;
   Cache& cache = caches()[device];
@@ -132,7 +144,7 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
 
 Backend* cuda_backend() {
   static Backend* b = [] {
-    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, nullptr, {}};
+    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, cu::release_cached, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
     return &backend;

@@ -68,7 +68,8 @@ def synchronize(device=None):
 
 
 def empty_cache():
-    """Freed device blocks return to the driver when their last tensor goes; there is no cache to empty."""
+    """Gives the blocks the CUDA allocator keeps cached for reuse back to the driver (nothing without a GPU)."""
+    _C.empty_cache(1)
 
 
 def manual_seed(seed):
