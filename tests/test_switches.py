@@ -147,8 +147,8 @@ def test_cudnn_module_switches():
     cudnn.deterministic = torch.backends.cudnn.deterministic = False
     for name in ("enabled", "benchmark", "deterministic", "allow_tf32"):
         assert getattr(cudnn, name) == getattr(torch.backends.cudnn, name), name
-    assert cudnn.is_available() == torch.backends.cudnn.is_available()
-    assert cudnn.version() == torch.backends.cudnn.version()
+    assert cudnn.is_available() is False and cudnn.version() is None  # our GPU kernels are our own
+
     with cudnn.flags(enabled=True, benchmark=True, deterministic=True), \
             torch.backends.cudnn.flags(enabled=True, benchmark=True, deterministic=True):
         assert (cudnn.benchmark, cudnn.deterministic) == (torch.backends.cudnn.benchmark,
@@ -373,6 +373,7 @@ def test_distributed_without_backend():
                  lambda: torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2)))
 
 
+@cpu_only  # with a GPU, torch's DataParallel moves the batch there
 def test_data_parallel_passes_through():
     ours, theirs = tt.nn.Linear(3, 2), torch.nn.Linear(3, 2)
     _copy_weights(ours, theirs)
@@ -515,6 +516,7 @@ def _train(amp_style, steps=8):
     return losses, [_np(p).copy() for p in model.parameters()]
 
 
+@cpu_only  # the model stays on the CPU; with a GPU the AMP loop's batch would not
 def test_amp_style_loop_matches_plain_loop():
     """Scaling by a power of two is exact, so the AMP loop (real CPU scaler on odd steps) equals the plain one."""
     plain_losses, plain_params = _train(False)

@@ -322,7 +322,26 @@ def test_inplace_refuses_float_into_int():
 
 
 # ---------------------------------------------------------------- interop
-def test_numpy_is_a_view():
+@pytest.fixture
+def on_cpu():
+    """Host-memory semantics (NumPy views, DLPack sharing, a repr with no device) hold for CPU tensors: such tests
+    make theirs there whatever the device under test."""
+    tt.set_default_device("cpu")
+
+
+def test_device_tensors_interop(device):
+    """Tensors elsewhere reach NumPy as host copies and are not offered through DLPack (a copy is not shared)."""
+    if device.type == "cpu":
+        pytest.skip("CPU tensors share their memory (test_numpy_is_a_view)")
+    t = tt.arange(6.0, device=device).reshape(2, 3)
+    np.testing.assert_array_equal(t.numpy(), np.arange(6.0).reshape(2, 3))
+    assert t.__dlpack_device__()[0] != 1
+    with pytest.raises(BufferError, match="cpu"):
+        t.__dlpack__()
+    assert t[:0].cpu().shape == (0, 3) and t.T[1:1].cpu().shape == (0, 2)  # empty views travel too
+
+
+def test_numpy_is_a_view(on_cpu):
     t = tt.arange(6.0).reshape(2, 3)
     a = t.numpy()
     a[0, 1] = 10
@@ -336,7 +355,7 @@ def test_numpy_is_a_view():
     assert tv.numpy().strides == a.T.strides
 
 
-def test_from_numpy_no_copy():
+def test_from_numpy_no_copy(on_cpu):
     a = np.arange(12, dtype=np.int32).reshape(3, 4)
     t = tt.from_numpy(a)
     a[0, 0] = 42
@@ -351,7 +370,7 @@ def test_from_numpy_no_copy():
     assert tt.as_tensor(a).data_ptr() == a.__array_interface__["data"][0]
 
 
-def test_dlpack_both_ways():
+def test_dlpack_both_ways(on_cpu):
     t = tt.arange(6.0).reshape(2, 3)
     p = torch.from_dlpack(t)
     assert p.shape == (2, 3) and p.dtype == torch.float32
@@ -379,7 +398,7 @@ def test_dlpack_both_ways():
     ([[1e-5, 1.0]], "float32"), ([], "float32"), ([float("nan"), float("inf"), 1.0], "float32"),
     ([[0.1234567, 100.0], [2.0, 3.0]], "float32"), ([1, 2], "uint8"),
 ])
-def test_repr_like_torch(data, dtype):
+def test_repr_like_torch(data, dtype, on_cpu):
     got = repr(tt.tensor(data, dtype=TT_DTYPE[dtype]))
     want = repr(torch.tensor(data, dtype=TORCH_DTYPE[dtype])).replace("torch.", "tinytorch.")
     assert got == want

@@ -300,10 +300,14 @@ class Tensor:
         return out
 
     def __dlpack__(self, stream=None, **kwargs):
+        if self._device.type != "cpu":  # a host copy would look shared but drop every write
+            raise BufferError(f"__dlpack__(): only CPU tensors are shared through DLPack, not {self._device}; "
+                              "call .cpu() first")
         return self.numpy().__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
-        return (1, 0)  # kDLCPU; CUDA tensors export through NumPy after a copy
+        kind = {"cpu": 1, "cuda": 2, "mps": 8}[self._device.type]  # kDLCPU, kDLCUDA, kDLMetal
+        return (kind, 0 if kind == 1 else self._device.ordinal)
 
     def __reduce__(self):
         from .ops.creation import tensor as make

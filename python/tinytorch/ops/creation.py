@@ -220,7 +220,8 @@ def transfer(x, dev):
     src = contiguous(x)
     out = empty(src._shape, src._dtype, dev, "to")
     nbytes = src.numel() * src._dtype.itemsize
-    out._buf.copy_from(0, src._buf, src._offset * src._dtype.itemsize, nbytes)
+    if nbytes:  # an empty view's offset may lie past its (empty) buffer's end
+        out._buf.copy_from(0, src._buf, src._offset * src._dtype.itemsize, nbytes)
     return out
 
 
