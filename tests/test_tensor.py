@@ -466,14 +466,18 @@ def test_threads_and_config():
 
 
 def test_same_numbers_at_any_thread_count():
-    a = np.random.default_rng(0).standard_normal((64, 257)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((64, 257)).astype(np.float32)
+    w = rng.standard_normal((333, 257)).astype(np.float32)  # a product big enough for GEMM's task grid
     old = tt.get_num_threads()
     outs = []
     try:
-        for n in (1, 2):
+        for n in (1, 2, 3):
             tt.set_num_threads(n)
             x = tt.tensor(a)
-            outs.append([np_of(x.sum(1)), np_of(x.exp()), np_of(x @ x.T), np_of(x.softmax(-1))])
+            big = tt.cat([x] * 5) @ tt.tensor(w).T
+            np.testing.assert_allclose(np_of(big), np.concatenate([a] * 5) @ w.T, rtol=1e-4, atol=1e-3)
+            outs.append([np_of(x.sum(1)), np_of(x.exp()), np_of(x @ x.T), np_of(x.softmax(-1)), np_of(big)])
     finally:
         tt.set_num_threads(old)
     for u, v in zip(*outs):

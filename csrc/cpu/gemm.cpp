@@ -271,43 +271,42 @@ struct Gemm {
     return true;
   }
 
-  // One matrix with every thread: b's block is packed by all, then tasks over (row block, column chunk) each
-  // pack their rows of a and compute their tiles.
+  // The rows [r0, r1) and columns [c0, c1) of m as a matrix of their own.
+  static Mat<T> part(const Mat<T>& m, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    Mat<T> p = m;
+    p.a += r0 * m.am, p.b += c0 * m.bn, p.c += r0 * m.cm + c0 * m.cn;
+    p.M = r1 - r0, p.N = c1 - c0;
+    return p;
+  }
+
+  // Packing one element costs about as much as this many multiply-adds of the micro-kernel.
+  static constexpr int64_t kPackCost = 8;
+
+  // One matrix with every thread, as a grid of gi x gj tasks, each a rectangle of whole micro-tiles computed
+  // by serial() with its own packing: no thread waits for another's packing, and the grid (a multiple of the
+  // thread count, cut as evenly as the tiles allow) is the one whose busiest thread has the least to do,
+  // counting the packing of a and b that neighbouring tasks repeat (a read in place costs its trip from memory).
   static bool parallel(const Mat<T>& m, int64_t threads) {
-    if (m.K == 0) return zero(m), true;
-    bool direct = direct_a(m);
-    int64_t kb = k_block(m.K);
-    // Row blocks small enough to give each thread a few tasks (the pool balances them dynamically).
-    int64_t mc = min64(MC, max64(MR, ceil_div(ceil_div(m.M, 4 * threads), MR) * MR));
-    int64_t n_ic = ceil_div(m.M, mc);
-    int64_t nc_max = min64(NC, ceil_div(m.N, NR) * NR);
-    T* bp = t_pack_b.get<T>(nc_max * kb);
-    if (!bp) return false;
-    int failed = 0;
-    for (int64_t jc = 0; jc < m.N; jc += NC) {
-      int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
-      // Too few row blocks: cut the columns too (each chunk repacks its rows of a, cheap next to its tiles).
-      int64_t n_jn = n_ic >= 2 * threads ? 1 : min64(np, ceil_div(4 * threads, n_ic));
-      for (int64_t pc = 0; pc < m.K; pc += kb) {
-        int64_t kc = min64(kb, m.K - pc);
-        const T* b = m.b + pc * m.bk + jc * m.bn;
-        parallel_for(np, 4, [&](int64_t p0, int64_t p1) { pack_b(b, m.bk, m.bn, kc, nc, p0, p1, bp); });
-        parallel_for(n_ic * n_jn, 1, [&](int64_t t0, int64_t t1) {
-          T* ap = t_pack_a.get<T>((direct ? MR : mc) * kb);
-          if (!ap) return void(__atomic_store_n(&failed, 1, __ATOMIC_RELAXED));
-          int64_t packed = -1;
-          for (int64_t t = t0; t < t1; ++t) {
-            int64_t ib = t / n_jn, jb = t % n_jn;
-            int64_t ic = ib * mc, rows = min64(mc, m.M - ic);
-            if (!direct && packed != ib) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, rows, kc, ap);
-            packed = ib;
-            macro(m, ap, direct, bp, ic, jc, pc, rows, nc, kc, jb * np / n_jn, (jb + 1) * np / n_jn);
-          }
-        });
-        if (__atomic_load_n(&failed, __ATOMIC_RELAXED)) return false;
+    int64_t mt = ceil_div(m.M, MR), np = ceil_div(m.N, NR), gi = 1, gj = 1;
+    int64_t best = INT64_MAX;
+    for (int64_t tasks = threads; tasks <= 4 * threads; tasks += threads)
+      for (int64_t i = 1; i <= min64(tasks, mt); ++i) {
+        int64_t j = tasks / i;
+        if (i * j != tasks || j > np) continue;
+        int64_t ti = ceil_div(mt, i), tj = ceil_div(np, j);
+        int64_t cost = tasks / threads * (ti * tj * MR * NR + kPackCost * (ti * MR + tj * NR));
+        if (cost < best) best = cost, gi = i, gj = j;
       }
-    }
-    return true;
+    int failed = 0;
+    parallel_for(gi * gj, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t i = t / gj, j = t % gj;
+        Mat<T> p = part(m, i * mt / gi * MR, min64(m.M, (i + 1) * mt / gi * MR), j * np / gj * NR,
+                        min64(m.N, (j + 1) * np / gj * NR));
+        if (!serial(p)) __atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+      }
+    });
+    return !failed;
   }
 };
 
