@@ -81,6 +81,9 @@ struct Gemm {
   static void kernel(int64_t kc, const T* __restrict a, int64_t ars, int64_t acs, const T* __restrict b,
                      T* __restrict c, int64_t cm, int64_t cn, int mr, int nr, bool first) {
     const int64_t rs = kPacked ? 1 : ars, cs = kPacked ? MR : acs;
+    if (cn == 1)  // the tile of out arrives while the k loop runs, rather than stalling the stores after it
+      for (int i = 0; i < mr; ++i)
+        for (int j = 0; j < kNV; ++j) __builtin_prefetch(c + i * cm + j * VL, 1);
     V acc[R][kNV];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
