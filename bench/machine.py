@@ -8,6 +8,8 @@ import numpy as np
 
 import tinytorch as tt
 
+from . import IDLE_THREADS_SLEEP
+
 try:
     import torch
 except ImportError:  # PyTorch is a test extra; its columns stay empty without it
@@ -65,6 +67,7 @@ def header():
     """The facts stated above the table (and under "header" in the JSON)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {"cpu": cpu_model(), "cores": cores(), "python": platform.python_version(), "load_average_1min": load,
+            "idle_threads": {name: os.environ.get(name) for name in IDLE_THREADS_SLEEP},
             "tinytorch": {"version": tt.config()["version"],
                           "cpu_isa": tt.config()["cpu_isa"], "num_threads": tt.get_num_threads()},
             "numpy": {"version": np.__version__, "blas": _numpy_blas()},
@@ -85,7 +88,10 @@ def header_lines(h):
     busy = "" if load is None or load < 0.5 else (
         f"; load average {load:.1f} at start: other work shares the cores, and libraries whose threads spin-wait "
         f"(OpenMP) suffer most")
+    idle = ", ".join(f"{k}={v}" for k, v in h["idle_threads"].items())
     return [f"CPU: {h['cpu']}, {h['cores']} cores usable; Python {h['python']}{busy}",
             f"tinytorch {t['version']}: cpu_isa {t['cpu_isa']}, {t['num_threads']} threads",
             f"NumPy {h['numpy']['version']}: BLAS {blas_text}",
-            f"PyTorch {torch_text}"]
+            f"PyTorch {torch_text}",
+            f"idle threads sleep in every library ({idle}): a pool spinning after its call would steal the cores "
+            f"from the library timed next"]

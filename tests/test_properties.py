@@ -214,3 +214,24 @@ def test_add_dtype_pairs(d1, d2, zero_dim, seed):
     got = to_tt(a, d1) + to_tt(b, d2)
     assert dname(got.dtype) == dname(p.dtype)
     check(got, p, f"add {d1} {d2}")
+
+
+@given(st.lists(st.integers(0, 3), max_size=2), st.integers(0, 70), st.integers(0, 70), st.integers(0, 70),
+       st.booleans(), st.booleans(), st.sampled_from(["float32", "float64"]), st.integers(0, 2 ** 16))
+def test_matmul_layouts(batch, m, k, n, a_transposed, b_transposed, dtype, seed):
+    """GEMM's packing paths (rows or columns contiguous, partial panels, k not a multiple of the vector width) and
+    its orientation choice (narrow outputs run transposed), with batch dims, against NumPy in float64."""
+    rng = np.random.default_rng(seed)
+    npd = np.dtype(dtype)
+    a = rng.standard_normal(tuple(batch) + ((k, m) if a_transposed else (m, k))).astype(npd)
+    b = rng.standard_normal(tuple(batch) + ((n, k) if b_transposed else (k, n))).astype(npd)
+    ta, tb = tt.tensor(a), tt.tensor(b)
+    if a_transposed:
+        ta, a = ta.transpose(-1, -2), a.swapaxes(-1, -2)
+    if b_transposed:
+        tb, b = tb.transpose(-1, -2), b.swapaxes(-1, -2)
+    got = np_of(tt.matmul(ta, tb))
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    assert got.shape == want.shape and got.dtype == npd
+    tol = 1e-4 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * max(1, k))

@@ -36,6 +36,11 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
+// Shuffle indices are integers as wide as the lanes they pick.
+template <size_t Bytes> struct Lanes;
+template <> struct Lanes<4> { typedef int32_t type; };
+template <> struct Lanes<8> { typedef int64_t type; };
+
 // A per-thread scratch block that grows and is kept: packing buffers are reused from call to call.
 struct Scratch {
   void* p = nullptr;
@@ -68,6 +73,7 @@ template <class T>
 struct Gemm {
   typedef T V __attribute__((vector_size(kVecBytes)));
   typedef T VU __attribute__((vector_size(kVecBytes), aligned(sizeof(T)), may_alias));  // unaligned access to out
+  typedef typename Lanes<sizeof(T)>::type IV __attribute__((vector_size(kVecBytes)));  // shuffle indices
   static constexpr int VL = kVecBytes / int(sizeof(T)), MR = kMR, RS = kMR / 2 + 1, NR = kNV * VL;
   // KC: a panel of b (KC x NR) stays in L1 while the MR panels of a stream by; MC: the packed block of a
   // (MC x KC) stays in L2; NC bounds the packed block of b.
@@ -140,18 +146,54 @@ struct Gemm {
     }
   }
 
+  // Transposes VL x VL values held as VL vectors: at level w (VL/2 .. 1), rows i and i + w swap their
+  // off-diagonal w-wide blocks, after which every element sits across the diagonal. The shuffle indices are
+  // made once per packing call: built inside the loop, they would cost more than the shuffles.
+  struct Transpose {
+    static constexpr int kLevels = __builtin_ctz(VL);
+    IV lo[kLevels], hi[kLevels];
+    Transpose() {
+      for (int l = 0, w = VL / 2; l < kLevels; ++l, w /= 2)
+        for (int c = 0; c < VL; ++c) lo[l][c] = c & w ? VL + c - w : c, hi[l][c] = c & w ? VL + c : c + w;
+    }
+    void operator()(V* r) const {
+#pragma GCC unroll 8
+      for (int l = 0; l < kLevels; ++l) {
+        const int w = VL >> (l + 1);
+#pragma GCC unroll 16
+        for (int i = 0; i < VL; ++i)
+          if (!(i & w)) {
+            V x = r[i], y = r[i + w];
+            r[i] = __builtin_shuffle(x, y, lo[l]), r[i + w] = __builtin_shuffle(x, y, hi[l]);
+          }
+      }
+    }
+  };
+
   // Panels [p0, p1) of a kc x nc block of b (strides bk, bn) into NR-wide panels, k-major, zero-padded to NR.
   static void pack_b(const T* b, int64_t bk, int64_t bn, int64_t kc, int64_t nc, int64_t p0, int64_t p1,
                      T* __restrict dst) {
+    const Transpose transpose;
     for (int64_t p = p0; p < p1; ++p) {
       T* d = dst + p * kc * NR;
       int64_t j0 = p * NR, nr = min64(NR, nc - j0);
       const T* src = b + j0 * bn;
       if (nr == NR && bn == 1) {  // rows of b are contiguous
         for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, src + k * bk, NR * sizeof(T));
-      } else if (nr == NR && bk == 1) {  // b transposed (x @ w.T): read each column contiguously
-        for (int64_t j = 0; j < NR; ++j)
-          for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = src[j * bn + k];
+      } else if (bk == 1) {  // b transposed (x @ w.T): VL x VL blocks read along k, transposed in registers
+        int64_t k = 0;
+        for (; k + VL <= kc; k += VL)
+          for (int j0 = 0; j0 < NR; j0 += VL) {
+            V r[VL];
+#pragma GCC unroll 16
+            for (int j = 0; j < VL; ++j)
+              r[j] = j0 + j < nr ? *reinterpret_cast<const VU*>(src + (j0 + j) * bn + k) : V{};
+            transpose(r);
+#pragma GCC unroll 16
+            for (int i = 0; i < VL; ++i) *reinterpret_cast<V*>(d + (k + i) * NR + j0) = r[i];
+          }
+        for (; k < kc; ++k)
+          for (int64_t j = 0; j < NR; ++j) d[k * NR + j] = j < nr ? src[j * bn + k] : T(0);
       } else {
         for (int64_t k = 0; k < kc; ++k)
           for (int64_t j = 0; j < NR; ++j) d[k * NR + j] = j < nr ? src[j * bn + k * bk] : T(0);
@@ -387,17 +429,24 @@ tt_status matmul_float(const Call& c) {
     });
     return TT_OK;
   }
+  // out = a @ b runs as out^T = b^T @ a^T when out is narrower than one panel of b and taller than wide (a
+  // classifier's logits): the micro-tile's vector lanes then span the long side instead of padding.
+  auto oriented = [&](Mat<T> mi) {
+    if (m.N < Gemm<T>::NR && m.M > m.N)
+      mi = Mat<T>{mi.b, mi.a, mi.c, mi.N, mi.M, mi.K, mi.bn, mi.bk, mi.ak, mi.am, mi.cn, mi.cm};
+    return mi;
+  };
   bool ok = true;
   // Small matrices, or enough of them, go one matrix per thread; big ones use every thread each.
   if (threads == 1 || work < (int64_t(1) << 18) || batch.count >= 4 * threads) {
     int failed = 0;
     parallel_for(batch.count, max64(1, (int64_t(1) << 20) / max64(1, work)), [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i)
-        if (!Gemm<T>::serial(at(i))) __atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+        if (!Gemm<T>::serial(oriented(at(i)))) __atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
     });
     ok = !failed;
   } else {
-    for (int64_t i = 0; i < batch.count && ok; ++i) ok = Gemm<T>::parallel(at(i), threads);
+    for (int64_t i = 0; i < batch.count && ok; ++i) ok = Gemm<T>::parallel(oriented(at(i)), threads);
   }
   if (!ok) return fail(TT_ERR_OUT_OF_MEMORY, "%s: no memory for the packing buffers", tt_op_name(c.op));
   return TT_OK;
