@@ -3,6 +3,7 @@ import builtins
 import weakref
 
 from . import _dtype as dt
+from ._core import OP
 from .autograd.grad_mode import is_grad_enabled
 from .ops import copy as cp
 from .ops import creation as cr
@@ -97,10 +98,17 @@ _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max"
             "addcmul", "addcdiv"]
 
 
+# in-place arithmetic that can run as one kernel writing into self (ew.write_through)
+_WRITE_THROUGH = {"add": OP.ADD, "sub": OP.SUB, "mul": OP.MUL, "div": OP.DIV}
+
+
 def _inplace(name):
     fn = _METHODS[name]
+    op = _WRITE_THROUGH.get(name)
 
     def method(self, *args, **kwargs):
+        if op is not None and len(args) == 1 and not kwargs and ew.write_through(self, args[0], op, name + "_"):
+            return self
         return ew.apply_inplace(self, fn, name + "_", *args, **kwargs)
     method.__name__ = name + "_"
     return method

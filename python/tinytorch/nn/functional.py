@@ -16,6 +16,8 @@ from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold,
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm  # noqa: F401
 from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
                         adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from ..autograd.grad_mode import no_grad
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor
 
 
@@ -105,8 +107,31 @@ def normalize(x, p=2.0, dim=1, eps=1e-12):
 
 # ---- linear layers
 def linear(x, weight, bias=None):
-    out = matmul(x, sh.t(weight) if weight.ndim == 2 else weight)
-    return ew.add(out, bias) if bias is not None else out
+    """x @ weight.T + bias. The usual case (2-d weight, 1-d bias, one dtype) is one node whose backward computes
+    weight's gradient as g^T @ x, in weight's own layout: no transposed copy, no separate bias node."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and weight.ndim == 2 and x.ndim >= 1 and
+            x.dtype is weight.dtype and (bias is None or isinstance(bias, Tensor) and bias.ndim == 1 and
+                                         bias.dtype is x.dtype)):
+        out = matmul(x, sh.t(weight) if isinstance(weight, Tensor) and weight.ndim == 2 else weight)
+        return ew.add(out, bias) if bias is not None else out
+    with no_grad():
+        out = matmul(x, sh.t(weight))
+        if bias is not None:
+            out.add_(bias)
+    if needs_grad(x, weight, bias):
+        rule = _linear_grad(x.requires_grad, weight.requires_grad, bias is not None and bias.requires_grad)
+        record(out, "AddmmBackward" if bias is not None else "MmBackward", (x, weight, bias), rule, (x, weight))
+    return out
+
+
+def _linear_grad(need_x, need_w, need_b):
+    def rule(g, x, weight):
+        g2 = sh.reshape(g, (-1, g.shape[-1]))
+        gx = matmul(g, weight) if need_x else None
+        gw = matmul(sh.t(g2), sh.reshape(x, (-1, x.shape[-1]))) if need_w else None
+        gb = rd.sum(g2, 0) if need_b else None
+        return gx, gw, gb
+    return rule
 
 
 def bilinear(x1, x2, weight, bias=None):
@@ -390,7 +415,6 @@ def _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing
     """Class-index cross-entropy as one fused log-softmax + NLL kernel forward and one kernel backward."""
     from .. import _core
     from .._core import OP
-    from ..autograd.graph import needs_grad, record
     from ..tensor import empty
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     logits = sh.reshape(sh.movedim(input, 1, -1), (-1, c)) if input.ndim > 1 else sh.unsqueeze(input, 0)

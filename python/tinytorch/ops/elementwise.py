@@ -265,6 +265,7 @@ def _reader(rule_a, rule_b, reads):
 
 # dtypes whose arithmetic runs as stored (no widening, no bool rules): the fast path of same-shape operands
 _DIRECT = frozenset((dt.float32, dt.float64, dt.int32, dt.int64))
+_FLOATS = frozenset((dt.float32, dt.float64))
 
 
 def _arith(op, name, grad, bool_as=None):
@@ -471,6 +472,25 @@ def inplace(x, result, name):
         raise RuntimeError(f"{name}(): output with shape {list(x._shape)} doesn't match the broadcast shape "
                            f"{list(broadcast_shapes(result._shape, x._shape))}")
     return copy_(x, result)
+
+
+def write_through(x, other, op, name):
+    """x <- op(x, other) by one kernel that writes x itself, where nothing can need x's old value or a wider result:
+    no autograd to record, x contiguous (no element written twice), `other` a number or a tensor of another buffer
+    with x's dtype and device that broadcasts to x; x float32 or float64 (integer results may need a wider type). Returns False (nothing done) where the general path must run."""
+    if (_grad_state["enabled"] and x.requires_grad) or x._dtype not in _FLOATS or not x.is_contiguous():
+        return False
+    if type(other) in (int, float):
+        other = scalar_tensor(other, x._dtype, x._device)
+    elif not (isinstance(other, Tensor) and other._dtype is x._dtype and other._device is x._device and
+              other._buf is not x._buf and not (_grad_state["enabled"] and other.requires_grad)):
+        return False
+    if other._shape != x._shape:
+        if broadcast_shapes(other._shape, x._shape, op=name) != x._shape:
+            return False
+        other = broadcast_to(other, x._shape)
+    _core.run(op, (x, other), (x,), _core.NO_ATTRS, name)
+    return True
 
 
 def apply_inplace(x, fn, name, *args, composite=False, **kwargs):

@@ -29,12 +29,17 @@ def _axes(x, dim, op):
 def _reduce(op, x, axes, keepdim, out_dtype, name, grad=None):
     """Reduces x over axes. grad(g, x, out), with g and out in the keepdim shape, gives x's gradient."""
     kshape = tuple(1 if d in axes else s for d, s in enumerate(x._shape))
-    out = empty(kshape, out_dtype, x._device, name)
     mask = 0
     for d in axes:
         mask |= 1 << d
+    tracked = grad is not None and needs_grad(x)
+    if not keepdim and not tracked:  # the result in its own shape, no view of a keepdim tensor (.grad takes it whole)
+        res = empty(tuple(s for d, s in enumerate(x._shape) if d not in axes), out_dtype, x._device, name)
+        _core.run(op, (x,), (res._view_as(kshape, _core.layout(kshape)[1]),), _core.REDUCE.pack(mask))
+        return res
+    out = empty(kshape, out_dtype, x._device, name)
     _core.run(op, (x,), (out,), _core.REDUCE.pack(mask))
-    if grad is not None and needs_grad(x):
+    if tracked:
         record(out, name.capitalize() + "Backward", (x,), lambda g, a, o: grad(g, a, o), (x, out))
     if keepdim:
         return out
