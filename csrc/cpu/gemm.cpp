@@ -170,11 +170,10 @@ struct Gemm {
     }
   };
 
-  // Panels [p0, p1) of a kc x nc block of b (strides bk, bn) into NR-wide panels, k-major, zero-padded to NR.
-  static void pack_b(const T* b, int64_t bk, int64_t bn, int64_t kc, int64_t nc, int64_t p0, int64_t p1,
-                     T* __restrict dst) {
+  // A kc x nc block of b (strides bk, bn) into NR-wide panels, k-major, zero-padded to NR.
+  static void pack_b(const T* b, int64_t bk, int64_t bn, int64_t kc, int64_t nc, T* __restrict dst) {
     const Transpose transpose;
-    for (int64_t p = p0; p < p1; ++p) {
+    for (int64_t p = 0; p < ceil_div(nc, NR); ++p) {
       T* d = dst + p * kc * NR;
       int64_t j0 = p * NR, nr = min64(NR, nc - j0);
       const T* src = b + j0 * bn;
@@ -209,14 +208,14 @@ struct Gemm {
   // k is cut into equal blocks of at most KC: no thin last block, and the cut depends on K alone.
   static int64_t k_block(int64_t K) { return ceil_div(K, ceil_div(K, KC)); }
 
-  // out[ic.., jc..] for rows [ic, ic + mc) of a over k block [pc, pc + kc) and panels [p0, p1) of the packed
-  // block of b. ap holds those rows packed, or, when direct, is scratch for the last rows short of MR.
+  // out[ic.., jc..] for rows [ic, ic + mc) of a over k block [pc, pc + kc) and every panel of the packed block
+  // of b. ap holds those rows packed, or, when direct, is scratch for the last rows short of MR.
   static void macro(const Mat<T>& m, T* ap, bool direct, const T* bp, int64_t ic, int64_t jc, int64_t pc,
-                    int64_t mc, int64_t nc, int64_t kc, int64_t p0, int64_t p1) {
+                    int64_t mc, int64_t nc, int64_t kc) {
     const T* a = m.a + ic * m.am + pc * m.ak;
     int64_t in_place = direct ? mc / MR * MR : 0;
     if (direct && in_place < mc) pack_a(a + in_place * m.am, m.am, m.ak, mc - in_place, kc, ap);
-    for (int64_t p = p0; p < p1; ++p) {
+    for (int64_t p = 0; p < ceil_div(nc, NR); ++p) {
       int nr = int(min64(NR, nc - p * NR));
       const T* b = bp + p * kc * NR;
       T* c = m.c + ic * m.cm + (jc + p * NR) * m.cn;
@@ -302,14 +301,14 @@ struct Gemm {
     T* bp = t_pack_b.get<T>(nc_max * kb);
     if (!ap || !bp) return false;
     for (int64_t jc = 0; jc < m.N; jc += NC) {
-      int64_t nc = min64(NC, m.N - jc), np = ceil_div(nc, NR);
+      int64_t nc = min64(NC, m.N - jc);
       for (int64_t pc = 0; pc < m.K; pc += kb) {
         int64_t kc = min64(kb, m.K - pc);
-        pack_b(m.b + pc * m.bk + jc * m.bn, m.bk, m.bn, kc, nc, 0, np, bp);
+        pack_b(m.b + pc * m.bk + jc * m.bn, m.bk, m.bn, kc, nc, bp);
         for (int64_t ic = 0; ic < m.M; ic += MC) {
           int64_t mc = min64(MC, m.M - ic);
           if (!direct) pack_a(m.a + ic * m.am + pc * m.ak, m.am, m.ak, mc, kc, ap);
-          macro(m, ap, direct, bp, ic, jc, pc, mc, nc, kc, 0, np);
+          macro(m, ap, direct, bp, ic, jc, pc, mc, nc, kc);
         }
       }
     }

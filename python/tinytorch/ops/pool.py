@@ -82,10 +82,12 @@ def _max_pool(op, x, attrs, out_hw):
 def _unpool(g, indices, hw):
     """The gradient of max pooling: each output's gradient added at the flat index of its maximum."""
     from .creation import zeros
-    from .index import scatter_add
+    from .index import scatter_add, scatter_add_
     n, c = g._shape[:2]
     flat = zeros((n, c, hw[0] * hw[1]), dtype=g.dtype, device=g.device)
-    grad = scatter_add(flat, 2, reshape(indices, (n, c, -1)), reshape(g, (n, c, -1)))
+    index, values = reshape(indices, (n, c, -1)), reshape(g, (n, c, -1))
+    # a differentiable scatter only where the gradient itself is differentiated (create_graph)
+    grad = scatter_add(flat, 2, index, values) if needs_grad(g) else scatter_add_(flat, 2, index, values)
     return reshape(grad, (n, c) + tuple(hw))
 
 
