@@ -233,10 +233,76 @@ void max_plane(Plane<const T> x, Plane<T> y, Plane<int64_t> idx, const Geometry&
   }
 }
 
+// MaxPool2d(2), the usual case: 2x2 windows, stride 2, every window inside the image, rows contiguous. Vectors
+// of outputs as in max_block, each pair of input rows split into its even and odd columns by shuffles; the taps in
+// row-major order with the general loop's rule (first maximum, last NaN).
+bool is_max_2x2(const Geometry& g, const tt_view& x) {
+  auto plain = [](const Axis& a) {
+    return !a.adaptive && a.kernel == 2 && a.stride == 2 && a.pad == 0 && a.dil == 1 && a.out * 2 <= a.size;
+  };
+  return plain(g.h) && plain(g.w) && x.strides[3] == 1 && g.w.size < (int64_t(1) << 30);  // offsets fit int32 lanes
+}
+
+template <class T>
+void max_plane_2x2(Plane<const T> x, Plane<T> y, Plane<int64_t> idx, const Geometry& g) {
+  typedef typename Lanes<T>::I I;
+  typedef T vT __attribute__((vector_size(16)));
+  typedef I vI __attribute__((vector_size(16)));
+  constexpr int L = 16 / sizeof(T);
+  vI even, odd;
+  for (int l = 0; l < L; ++l) even[l] = I(2 * l), odd[l] = I(2 * l + 1);
+  const int64_t W = g.w.size;
+  auto load = [](const T* p) {
+    vT v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  for (int64_t i = 0; i < g.h.out; ++i) {
+    const T* r0 = x.p + 2 * i * x.rs;
+    const T* r1 = r0 + x.rs;
+    const int64_t base = 2 * i * W;
+    int64_t j = 0;
+    for (; j + L <= g.w.out; j += L) {
+      vT a0 = load(r0 + 2 * j), a1 = load(r0 + 2 * j + L), b0 = load(r1 + 2 * j), b1 = load(r1 + 2 * j + L);
+      vT best = __builtin_shuffle(a0, a1, even);
+      vI at = vI{};
+      auto tap = [&](vT v, I offset) {
+        vI take = (v > best) | (v != v);
+        best = (vT)(((vI)v & take) | ((vI)best & ~take));
+        at = (take & offset) | (at & ~take);
+      };
+      tap(__builtin_shuffle(a0, a1, odd), I(1));
+      tap(__builtin_shuffle(b0, b1, even), I(W));
+      tap(__builtin_shuffle(b0, b1, odd), I(W + 1));
+      for (int l = 0; l < L; ++l) {
+        y.at(i, j + l) = best[l];
+        idx.at(i, j + l) = base + 2 * (j + l) + at[l];
+      }
+    }
+    for (; j < g.w.out; ++j) {
+      const T taps[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+      const int64_t offsets[4] = {0, 1, W, W + 1};
+      T best = taps[0];
+      int64_t at = 0;
+      for (int t = 1; t < 4; ++t)
+        if (taps[t] > best || taps[t] != taps[t]) best = taps[t], at = offsets[t];
+      y.at(i, j) = best;
+      idx.at(i, j) = base + 2 * j + at;
+    }
+  }
+}
+
 template <class T>
 void max_pool(const Call& c, const Geometry& g) {
+  const bool two = is_max_2x2(g, c.in[0]);
   for_planes(c.in[0], g, [&](int64_t n, int64_t ch) {
-    max_plane<T>(plane<const T>(c.in[0], n, ch), plane<T>(c.out[0], n, ch), plane<int64_t>(c.out[1], n, ch), g);
+    Plane<const T> x = plane<const T>(c.in[0], n, ch);
+    Plane<T> y = plane<T>(c.out[0], n, ch);
+    Plane<int64_t> idx = plane<int64_t>(c.out[1], n, ch);
+    if (two)
+      max_plane_2x2<T>(x, y, idx, g);
+    else
+      max_plane<T>(x, y, idx, g);
   });
 }
 
