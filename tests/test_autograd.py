@@ -354,3 +354,23 @@ def test_in_place_ops_on_history_give_the_out_of_place_gradient(chain):
     ref = torch.tensor(a, requires_grad=True)
     chain(ref)[1].sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_gradient_at_special_values(dtype, create_graph):
+    """relu's backward (one fused kernel, or ops when the graph of the gradient is built) as torch's: no gradient
+    at 0 and -0 or below, the gradient passed on at NaN and +inf; strided and broadcast gradients alike."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    x.flat[:6] = [np.nan, 0.0, -0.0, np.inf, -np.inf, 1e-30]
+    g = rng.standard_normal((5, 6)).astype(dtype).T  # a transposed (strided) gradient
+    tx, px = tt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    tg, pg = tt.tensor(g.T.copy(), requires_grad=create_graph).T, torch.tensor(g, requires_grad=create_graph)
+    (got,) = tt.autograd.grad(tt.relu(tx), tx, tg, create_graph=create_graph)
+    (want,) = torch.autograd.grad(torch.relu(px), px, pg, create_graph=create_graph)
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    assert got.requires_grad == create_graph
+    tt.relu(tx).sum().backward()  # a broadcast (stride 0) gradient
+    torch.relu(px).sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), px.grad.numpy())

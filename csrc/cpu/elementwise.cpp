@@ -396,6 +396,10 @@ struct Minimum {
   template <class T>
   T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
 };
+struct ReluBackward {  // a NaN output passes the gradient on, as torch's threshold_backward
+  template <class T>
+  T operator()(T g, T y) const { return y <= T(0) ? T(0) : g; }
+};
 
 // Float floor division and remainder as torch (and Python) define them, through the exact fmod.
 template <class T>
@@ -447,7 +451,7 @@ T int_pow(T base, T exp, bool& bad) {
 }
 
 template <class Op>
-tt_status arith_kernel(const Call& c) {  // ADD, SUB, MUL, MAXIMUM, MINIMUM
+tt_status arith_kernel(const Call& c) {  // ADD, SUB, MUL, MAXIMUM, MINIMUM, RELU_BACKWARD
   int32_t dtype = c.out[0].dtype;
   if (dtype == TT_BOOL && (c.op == TT_OP_MAXIMUM || c.op == TT_OP_MINIMUM)) dtype = TT_UINT8;
   return with_numeric(c, dtype, [&](auto tag) {
@@ -634,6 +638,7 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_MUL] = arith_kernel<Mul>;
   t[TT_OP_MAXIMUM] = arith_kernel<Maximum>;
   t[TT_OP_MINIMUM] = arith_kernel<Minimum>;
+  t[TT_OP_RELU_BACKWARD] = arith_kernel<ReluBackward>;
   t[TT_OP_DIV] = division_kernel;
   t[TT_OP_FLOOR_DIV] = division_kernel;
   t[TT_OP_REMAINDER] = division_kernel;

@@ -130,7 +130,17 @@ erf = _float_unary(OP.ERF, "erf", lambda g, x, y: mul(g, mul(exp(neg(mul(x, x)))
 neg = _unary(OP.NEG, "neg", lambda g, x, y: neg(g), "")
 abs = _unary(OP.ABS, "abs", lambda g, x, y: mul(g, sign(x)))  # noqa: A001
 sign = _unary(OP.SIGN, "sign", lambda g, x, y: mul(g, 0.0), "")
-relu = _unary(OP.RELU, "relu", lambda g, x, y: where(gt(y, 0), g, 0.0), "o")
+relu = _unary(OP.RELU, "relu", lambda g, x, y: _relu_grad(g, y), "o")
+
+
+def _relu_grad(g, y):
+    """One kernel where it can: same shape, dtype and CPU, and no graph to build through the rule (create_graph)."""
+    if (g._shape == y._shape and g._dtype is y._dtype and g._device.type == "cpu" and g._dtype in _DIRECT
+            and not needs_grad(g)):
+        out = empty(g._shape, g._dtype, g._device, "relu_backward")
+        _core.run(OP.RELU_BACKWARD, (g, y), (out,))
+        return out
+    return where(le(y, 0), 0.0, g)  # a NaN output passes the gradient on, as torch's
 
 
 def _silu_grad(x):
