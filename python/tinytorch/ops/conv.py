@@ -5,7 +5,7 @@ is the other's backward rule; conv2d has its own (see _Window), conv_transpose2d
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
@@ -147,12 +147,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     if oh < 1 or ow < 1:
         raise RuntimeError(f"{op}(): kernel {kh}x{kw} (dilation {dilation}) is larger than the padded input "
                            f"{h + 2 * padding[0]}x{w + 2 * padding[1]} of input shape {in_shape}")
+    if bias is not None and (bias.ndim != 1 or bias._shape[0] != cout):
+        raise RuntimeError(f"{op}(): bias of shape {list(bias.shape)} does not match {cout} output channels")
     w3 = reshape(weight, (groups, cout // groups, cin_g * kh * kw))
     win = _Window((kh, kw), stride, padding, dilation, (oh, ow), op)
     out = win.forward(x, w3)
-    if needs_grad(x, w3):
-        record(out, "ConvolutionBackward", (x, w3), win.backward, (x, w3))
-    out = _add_bias(reshape(out, (n, cout, oh, ow)), bias, op)
+    if bias is not None:  # added in place, its gradient part of the one node: no second output-sized tensor
+        with no_grad():
+            out.add_(reshape(bias, (1, cout, 1, 1)))
+    if needs_grad(x, w3, bias):
+        record(out, "ConvolutionBackward", (x, w3, bias), win.rule(bias is not None and bias.requires_grad), (x, w3))
     if unbatched:
         out = squeeze(out, 0)
     return out if compute is dtype else out.to(dtype)
@@ -180,17 +184,27 @@ class _Window:
         return buf, [(i, min(step, n - i)) for i in range(0, n, step)]
 
     def forward(self, x, w3):
-        """[N, C, H, W] -> [N, G, Cout/G, OH*OW]."""
+        """[N, C, H, W] -> [N, Cout, OH, OW], written as [N, G, Cout/G, OH*OW]."""
         g, cout_g, ck = w3._shape
         n, ohw = x._shape[0], self.out_hw[0] * self.out_hw[1]
-        out = empty((n, g, cout_g, ohw), x._dtype, x._device, self.op)
+        image = empty((n, g * cout_g) + self.out_hw, x._dtype, x._device, self.op)
+        out = reshape(image, (n, g, cout_g, ohw))
         buf, chunks = self.chunks(x)
         for i, m in chunks:
             cols = narrow(buf, 0, 0, m)
             _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
             _core.run(OP.MATMUL, (broadcast_to(w3, (m, g, cout_g, ck)), reshape(cols, (m, g, ck, ohw))),
                       (narrow(out, 0, i, m),))
-        return out
+        return image
+
+    def rule(self, bias_grad):
+        """The node's rule: gradients of the input, the weights and (when asked) the bias, summed over the batch and
+        the positions."""
+        def rule(grad, x, w3):
+            n, (g, cout_g) = grad._shape[0], w3._shape[:2]
+            gx, gw = self.backward(reshape(grad, (n, g, cout_g, -1)), x, w3)
+            return gx, gw, sum_(grad, (0, 2, 3)) if bias_grad else None
+        return rule
 
     def backward(self, grad, x, w3):
         if is_grad_enabled():  # create_graph: the same products through differentiable ops
