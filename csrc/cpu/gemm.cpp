@@ -436,8 +436,9 @@ tt_status matmul_float(const Call& c) {
     return mi;
   };
   bool ok = true;
-  // Small matrices, or enough of them, go one matrix per thread; big ones use every thread each.
-  if (threads == 1 || work < (int64_t(1) << 18) || batch.count >= 4 * threads) {
+  // Small matrices (under about 30 us of work, which waking another thread would cost as much as it saves), or
+  // enough of them, go one matrix per thread; big ones use every thread each.
+  if (threads == 1 || work < (int64_t(1) << 20) || batch.count >= 4 * threads) {
     int failed = 0;
     parallel_for(batch.count, max64(1, (int64_t(1) << 20) / max64(1, work)), [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i)
