@@ -151,7 +151,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         raise RuntimeError(f"{op}(): bias of shape {list(bias.shape)} does not match {cout} output channels")
     w3 = reshape(weight, (groups, cout // groups, cin_g * kh * kw))
     win = _Window((kh, kw), stride, padding, dilation, (oh, ow), op)
-    out = win.forward(x, w3)
+    out = win.forward(x, w3, keep=needs_grad(w3))
     if bias is not None:  # added in place, its gradient part of the one node: no second output-sized tensor
         with no_grad():
             out.add_(reshape(bias, (1, cout, 1, 1)))
@@ -165,7 +165,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 class _Window:
     """conv2d as IM2COL + MATMUL, a chunk of images at a time into one reused columns buffer, rather than the whole
     batch's columns at once: the columns (KH*KW times the input) stay in the last-level cache between IM2COL
-    writing them and MATMUL reading them, and are not kept for backward, which makes them again from the input.
+    writing them and MATMUL reading them. When the whole batch is one chunk and the weights want a gradient, the
+    forward's columns are kept for the weight gradient (backward reuses that buffer for the input gradient's
+    columns anyway, so the peak does not grow); otherwise backward makes them again from the input.
     The chunks depend on the sizes alone, so results do not depend on the thread count."""
     chunk_bytes = 1 << 26
 
@@ -173,6 +175,7 @@ class _Window:
         self.kernel, self.stride, self.padding, self.dilation, self.out_hw, self.op = (
             kernel, stride, padding, dilation, out_hw, op)
         self.attrs = _conv_attrs(stride, padding, dilation)
+        self.kept = None  # the forward's columns of the whole batch, while they hold the input's windows
 
     def chunks(self, x):
         """The columns buffer and the (first image, count) of each chunk."""
@@ -183,8 +186,9 @@ class _Window:
         buf = empty((step, c) + cols, x._dtype, x._device, self.op)
         return buf, [(i, min(step, n - i)) for i in range(0, n, step)]
 
-    def forward(self, x, w3):
-        """[N, C, H, W] -> [N, Cout, OH, OW], written as [N, G, Cout/G, OH*OW]."""
+    def forward(self, x, w3, keep=False):
+        """[N, C, H, W] -> [N, Cout, OH, OW], written as [N, G, Cout/G, OH*OW]. keep: hold the columns for the
+        weight gradient (when they are one chunk)."""
         g, cout_g, ck = w3._shape
         n, ohw = x._shape[0], self.out_hw[0] * self.out_hw[1]
         image = empty((n, g * cout_g) + self.out_hw, x._dtype, x._device, self.op)
@@ -195,6 +199,8 @@ class _Window:
             _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
             _core.run(OP.MATMUL, (broadcast_to(w3, (m, g, cout_g, ck)), reshape(cols, (m, g, ck, ohw))),
                       (narrow(out, 0, i, m),))
+        if keep and len(chunks) == 1:
+            self.kept = buf
         return image
 
     def rule(self, bias_grad):
@@ -211,7 +217,8 @@ class _Window:
             return self.backward_graph(grad, x, w3)
         g, cout_g, ck = w3._shape
         n, ohw = x._shape[0], self.out_hw[0] * self.out_hw[1]
-        buf, chunks = self.chunks(x)
+        kept, self.kept = self.kept, None
+        buf, chunks = (kept, [(0, n)]) if kept is not None else self.chunks(x)
         gx = empty(x._shape, x._dtype, x._device, self.op) if x.requires_grad else None
         # The weight's gradient per image, summed over the batch at the end, as cols @ grad^T rather than
         # grad @ cols^T: MATMUL then reads the columns in place and packs only the small grad^T (twice as fast).
@@ -221,11 +228,14 @@ class _Window:
             cols = narrow(buf, 0, 0, m)
             gi = narrow(grad, 0, i, m)
             if gw is not None:
-                _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
+                if kept is None:
+                    _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
                 _core.run(OP.MATMUL, (reshape(cols, (m, g, ck, ohw)), transpose(gi, -2, -1)), (narrow(gw, 0, i, m),))
             if gx is not None:
                 _core.run(OP.MATMUL, (broadcast_to(wt, (m, g, ck, cout_g)), gi), (reshape(cols, (m, g, ck, ohw)),))
                 _core.run(OP.COL2IM, (cols,), (narrow(gx, 0, i, m),), self.attrs, self.op)
+        if gx is None:  # the columns still hold the input's windows (a retained graph's next backward)
+            self.kept = kept
         return gx, None if gw is None else transpose(sum_(gw, 0), -2, -1)
 
     def backward_graph(self, grad, x, w3):
