@@ -374,3 +374,27 @@ def test_relu_gradient_at_special_values(dtype, create_graph):
     tt.relu(tx).sum().backward()  # a broadcast (stride 0) gradient
     torch.relu(px).sum().backward()
     np.testing.assert_array_equal(tx.grad.numpy(), px.grad.numpy())
+
+
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_conv2d_backward_twice_through_a_retained_graph(input_grad):
+    """conv2d keeps its forward's columns for the weight gradient and the input gradient's product overwrites
+    them: every backward of a retained graph must still see the input's windows."""
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((3, 4, 7, 6)), rng.standard_normal((6, 4, 3, 2)), rng.standard_normal(6)
+    tx, tw, tb = tt.tensor(x, requires_grad=input_grad), tt.tensor(w, requires_grad=True), tt.tensor(b, requires_grad=True)
+    px, pw, pb = (torch.tensor(x, requires_grad=input_grad), torch.tensor(w, requires_grad=True),
+                  torch.tensor(b, requires_grad=True))
+    out, ref = tt.nn.functional.conv2d(tx, tw, tb, padding=1), torch.nn.functional.conv2d(px, pw, pb, padding=1)
+    g = rng.standard_normal(tuple(out.shape))
+    for _ in range(3):
+        out.backward(tt.tensor(g), retain_graph=True)
+        ref.backward(torch.tensor(g), retain_graph=True)
+        pairs = [(tw, pw), (tb, pb)] + ([(tx, px)] if input_grad else [])
+        for ours, theirs in pairs:
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-9)
+    tx2 = tt.tensor(x)
+    out2 = tt.nn.functional.conv2d(tx2, tw)
+    tx2.add_(1.0)  # the windows kept from the forward would be stale: the saved input's version refuses
+    with pytest.raises(RuntimeError, match="modified"):
+        out2.sum().backward()
