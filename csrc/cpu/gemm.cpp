@@ -130,11 +130,28 @@ struct Gemm {
 
   // Rows [0, mc) x cols [0, kc) of a (strides am, ak) into MR-tall panels, k-major, zero-padded to MR rows.
   static void pack_a(const T* a, int64_t am, int64_t ak, int64_t mc, int64_t kc, T* __restrict dst) {
+    const Transpose transpose;
     for (int64_t q = 0; q < mc; q += MR, dst += kc * MR) {
       int64_t mr = min64(MR, mc - q);
       const T* src = a + q * am;
       if (mr == MR && am == 1) {  // a transposed: each k is MR contiguous values
         for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * ak, MR * sizeof(T));
+      } else if (mr == MR && ak == 1 && MR <= VL) {
+        // rows contiguous along k (a row-major a): VL x VL blocks, rows past MR zero, transposed in registers.
+        // A full vector store spills VL - MR lanes into the next k's place, which the next store overwrites;
+        // each block's last k is stored exactly.
+        int64_t k = 0;
+        for (; k + VL <= kc; k += VL) {
+          V r[VL];
+#pragma GCC unroll 16
+          for (int i = 0; i < VL; ++i) r[i] = i < MR ? *reinterpret_cast<const VU*>(src + i * am + k) : V{};
+          transpose(r);
+#pragma GCC unroll 16
+          for (int i = 0; i < VL - 1; ++i) *reinterpret_cast<VU*>(dst + (k + i) * MR) = r[i];
+          std::memcpy(dst + (k + VL - 1) * MR, &r[VL - 1], MR * sizeof(T));
+        }
+        for (; k < kc; ++k)
+          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i * am + k];
       } else if (mr == MR) {
         for (int64_t k = 0; k < kc; ++k)
 #pragma GCC unroll 16
