@@ -149,3 +149,19 @@ def test_still_works_after_errors():
     x = tt.arange(6.0).reshape(2, 3)
     assert (x + 1).tolist() == [[1, 2, 3], [4, 5, 6]]
     assert x.sum().item() == 15
+
+
+@pytest.mark.parametrize("index", [-1, 16, 2 ** 40])
+def test_max_pool_backward_refuses_an_index_outside_the_plane(index):
+    """MAX_POOL2D_BACKWARD writes at the indices it is given: one outside the H*W plane is an IndexError naming the
+    op, and nothing is written out of bounds."""
+    from tinytorch import _core
+    g = tt.ones(1, 2, 2, 2)
+    idx = tt.zeros(1, 2, 2, 2, dtype=tt.int64)
+    idx[0, 1, 1, 0] = index
+    out = tt.empty(1, 2, 4, 4)
+    with pytest.raises(IndexError, match=r"MAX_POOL2D_BACKWARD.*outside the 4x4 plane"):
+        _core.run(_core.OP.MAX_POOL2D_BACKWARD, (g, idx), (out,))
+    good = tt.tensor([[[[0, 3], [12, 15]]] * 2])
+    _core.run(_core.OP.MAX_POOL2D_BACKWARD, (g, good), (out,))
+    np.testing.assert_array_equal(out.numpy()[0, 0], np.array([[1, 0, 0, 1], [0] * 4, [0] * 4, [1, 0, 0, 1]], np.float32))

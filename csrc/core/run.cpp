@@ -13,7 +13,7 @@ enum Family {
   TT_FAMILY(BINARY) TT_FAMILY(COMPARE) TT_FAMILY(WHERE) TT_FAMILY(REDUCE) TT_FAMILY(REDUCE_ARG)
   TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
   TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM) TT_FAMILY(OPTIM) TT_FAMILY(CROSS_ENTROPY)
-  TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION) TT_FAMILY(RNN)
+  TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(UNPOOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION) TT_FAMILY(RNN)
 #undef TT_FAMILY
 };
 
@@ -315,6 +315,16 @@ tt_status check_family(const char* name, Family family, const Call& c) {
         return fail(TT_ERR_INVALID_ARGUMENT, "%s: kernel size %lldx%lld must be positive", name,
                     (long long)a.kernel[0], (long long)a.kernel[1]);
       return check_window(name, a.stride, a.padding, a.dilation);
+    }
+    case F_UNPOOL: {
+      const tt_view &g = in[0], &index = in[1];
+      if (tt_status s = want_rank(name, g, 4, "the gradient [N, C, OH, OW]")) return s;
+      if (tt_status s = want_rank(name, out, 4, "the output [N, C, H, W]")) return s;
+      if (!same_shape(g, index)) return shape_mismatch(name, g, index, "gradient and indices");
+      if (tt_status s = want_dtype(name, index, TT_INT64, "the indices")) return s;
+      if (!same_dims(g, out, 0, 2)) return shape_mismatch(name, g, out, "N and C must agree");
+      if (g.dtype != out.dtype) return dtype_mismatch(name, g, out);
+      return want_float(name, out);
     }
     case F_NORM: {
       const tt_view& x = in[0];  // NORM: x; NORM_BACKWARD: xhat

@@ -8,6 +8,7 @@
 // or 0 (avg); torch gives such a max window an index past the plane, which no backward could scatter to.
 // Max pooling keeps the first maximum and lets a NaN win (the window's last NaN), as torch's CPU kernels.
 // One (n, c) plane per task, summed in a fixed order: results do not depend on the thread count.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -415,9 +416,63 @@ struct AvgRun { static void go(const Call& c, const Geometry& g) { avg_pool<T>(c
 template <class T>
 struct AvgBackwardRun { static void go(const Call& c, const Geometry& g) { avg_pool_backward<T>(c, g); } };
 
+// ---- MAX_POOL2D_BACKWARD: each plane zeroed, then every output's gradient added at its maximum's index, in
+// row-major order of the outputs (overlapping windows may share a maximum). A plane with an index outside it is
+// left unwritten and reported.
+template <class T>
+bool unpool_plane(Plane<const T> g, Plane<const int64_t> idx, Plane<T> x, int64_t OH, int64_t OW, int64_t H,
+                  int64_t W, int64_t* bad) {
+  for (int64_t i = 0; i < OH; ++i)
+    for (int64_t j = 0; j < OW; ++j)
+      if (uint64_t(idx.at(i, j)) >= uint64_t(H * W)) return *bad = idx.at(i, j), false;
+  if (x.cs == 1 && x.rs == W) {  // a contiguous plane: the indices are offsets in it (no division)
+    std::fill(x.p, x.p + H * W, T(0));
+    for (int64_t i = 0; i < OH; ++i)
+      for (int64_t j = 0; j < OW; ++j) x.p[idx.at(i, j)] += g.at(i, j);
+    return true;
+  }
+  for (int64_t r = 0; r < H; ++r)
+    for (int64_t q = 0; q < W; ++q) x.at(r, q) = T(0);
+  for (int64_t i = 0; i < OH; ++i)
+    for (int64_t j = 0; j < OW; ++j) {
+      int64_t at = idx.at(i, j);
+      x.at(at / W, at % W) += g.at(i, j);
+    }
+  return true;
+}
+
+template <class T>
+tt_status unpool(const Call& c) {
+  const tt_view &g = c.in[0], &idx = c.in[1], &x = c.out[0];
+  const int64_t C = g.shape[1], OH = g.shape[2], OW = g.shape[3], H = x.shape[2], W = x.shape[3];
+  int failed = 0;
+  int64_t bad = 0;
+  double work = double(OH) * double(OW) + double(H) * double(W);
+  parallel_for(g.shape[0] * C, work >= 32768 ? 1 : int64_t(32768 / (work > 1 ? work : 1)), [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      int64_t n = p / C, ch = p % C, value = 0;
+      if (!unpool_plane<T>(plane<const T>(g, n, ch), plane<const int64_t>(idx, n, ch), plane<T>(x, n, ch), OH, OW, H,
+                           W, &value) &&
+          !__atomic_exchange_n(&failed, 1, __ATOMIC_RELAXED))
+        bad = value;
+    }
+  });
+  if (failed)
+    return fail(TT_ERR_INDEX, "%s: index %lld lies outside the %lldx%lld plane of output %s", tt_op_name(c.op),
+                (long long)bad, (long long)H, (long long)W, TT_SHAPE(x));
+  return TT_OK;
+}
+
+tt_status unpool_kernel(const Call& c) {
+  if (c.out[0].dtype == TT_FLOAT32) return unpool<float>(c);
+  if (c.out[0].dtype == TT_FLOAT64) return unpool<double>(c);
+  return fail(TT_ERR_DTYPE, "%s: takes float32 or float64, not %s", tt_op_name(c.op), tt_dtype_name(c.out[0].dtype));
+}
+
 }  // namespace
 
 void register_pool(Kernel* table) {
+  table[TT_OP_MAX_POOL2D_BACKWARD] = unpool_kernel;
   table[TT_OP_MAX_POOL2D] = pool_kernel<MaxRun>;
   table[TT_OP_AVG_POOL2D] = pool_kernel<AvgRun>;
   table[TT_OP_AVG_POOL2D_BACKWARD] = pool_kernel<AvgBackwardRun>;

@@ -82,12 +82,15 @@ def _max_pool(op, x, attrs, out_hw):
 def _unpool(g, indices, hw):
     """The gradient of max pooling: each output's gradient added at the flat index of its maximum."""
     from .creation import zeros
-    from .index import scatter_add, scatter_add_
+    from .index import scatter_add
     n, c = g._shape[:2]
+    if not needs_grad(g) and g._device.type == "cpu" and g._dtype in (dt.float32, dt.float64):
+        grad = empty((n, c) + tuple(hw), g._dtype, g._device, "max_pool2d_backward")
+        _core.run(OP.MAX_POOL2D_BACKWARD, (g, indices), (grad,), _core.NO_ATTRS, "max_pool2d_backward")
+        return grad
+    # the differentiable form, for a gradient that is itself differentiated (create_graph) or another device
     flat = zeros((n, c, hw[0] * hw[1]), dtype=g.dtype, device=g.device)
-    index, values = reshape(indices, (n, c, -1)), reshape(g, (n, c, -1))
-    # a differentiable scatter only where the gradient itself is differentiated (create_graph)
-    grad = scatter_add(flat, 2, index, values) if needs_grad(g) else scatter_add_(flat, 2, index, values)
+    grad = scatter_add(flat, 2, reshape(indices, (n, c, -1)), reshape(g, (n, c, -1)))
     return reshape(grad, (n, c) + tuple(hw))
 
 
