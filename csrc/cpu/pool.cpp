@@ -92,11 +92,12 @@ tt_status geometry(const Call& c, Geometry* g) {
 
 // Planes per task: a task should read some tens of thousands of elements (counted in double: sizes of an
 // empty batch may multiply past int64).
+int64_t grain_for(double work) { return work >= 32768 ? 1 : int64_t(32768 / (work > 1 ? work : 1)); }
 int64_t plane_grain(const Geometry& g) {
   double taps = g.h.adaptive ? (double(g.h.size) / double(g.h.out) + 1) * (double(g.w.size) / double(g.w.out) + 1)
                              : double(g.h.kernel) * double(g.w.kernel);
   double work = double(g.h.out) * double(g.w.out) * (taps < 64 ? taps : 64) + double(g.h.size) * double(g.w.size);
-  return work >= 32768 ? 1 : int64_t(32768 / (work > 1 ? work : 1));
+  return grain_for(work);
 }
 
 // A view's plane (n, c) and its (row, column) element strides.
@@ -447,8 +448,7 @@ tt_status unpool(const Call& c) {
   const int64_t C = g.shape[1], OH = g.shape[2], OW = g.shape[3], H = x.shape[2], W = x.shape[3];
   int failed = 0;
   int64_t bad = 0;
-  double work = double(OH) * double(OW) + double(H) * double(W);
-  parallel_for(g.shape[0] * C, work >= 32768 ? 1 : int64_t(32768 / (work > 1 ? work : 1)), [&](int64_t b, int64_t e) {
+  parallel_for(g.shape[0] * C, grain_for(double(OH) * double(OW) + double(H) * double(W)), [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       int64_t n = p / C, ch = p % C, value = 0;
       if (!unpool_plane<T>(plane<const T>(g, n, ch), plane<const int64_t>(idx, n, ch), plane<T>(x, n, ch), OH, OW, H,

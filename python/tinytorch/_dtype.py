@@ -48,6 +48,8 @@ long = int64
 bool = bool_  # noqa: A001
 
 ALL = (float32, float64, float16, bfloat16, int32, int64, uint8, bool_)
+# the floating dtypes kernels compute in as stored (halves compute in float32)
+FULL_FLOATS = (float32, float64)
 BY_CODE = {d.code: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(float=float32, double=float64, half=float16, int=int32, long=int64)

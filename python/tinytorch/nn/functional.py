@@ -446,7 +446,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_tensor(input, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
-    if (weight is None and not target.dtype.is_floating_point and input.dtype in (dt.float32, dt.float64)
+    if (weight is None and not target.dtype.is_floating_point and input.dtype in dt.FULL_FLOATS
             and input.device.type == "cpu" and input.ndim >= 1):
         return _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing)
     logp = log_softmax(input, 1 if input.ndim > 1 else 0)

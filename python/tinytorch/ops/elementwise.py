@@ -275,7 +275,6 @@ def _reader(rule_a, rule_b, reads):
 
 # dtypes whose arithmetic runs as stored (no widening, no bool rules): the fast path of same-shape operands
 _DIRECT = frozenset((dt.float32, dt.float64, dt.int32, dt.int64))
-_FLOATS = frozenset((dt.float32, dt.float64))
 
 
 def _arith(op, name, grad, bool_as=None):
@@ -488,7 +487,7 @@ def write_through(x, other, op, name):
     """x <- op(x, other) by one kernel that writes x itself, where nothing can need x's old value or a wider result:
     no autograd to record, x contiguous (no element written twice), `other` a number or a tensor of another buffer
     with x's dtype and device that broadcasts to x; x float32 or float64 (integer results may need a wider type). Returns False (nothing done) where the general path must run."""
-    if (_grad_state["enabled"] and x.requires_grad) or x._dtype not in _FLOATS or not x.is_contiguous():
+    if (_grad_state["enabled"] and x.requires_grad) or x._dtype not in dt.FULL_FLOATS or not x.is_contiguous():
         return False
     if type(other) in (int, float):
         other = scalar_tensor(other, x._dtype, x._device)

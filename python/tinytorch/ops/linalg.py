@@ -8,13 +8,10 @@ from .copy import cast
 from .shape import broadcast_shapes, broadcast_to, reshape
 
 
-_FLOATS = (dt.float32, dt.float64)
-
-
 def matmul(a, b):
     # the hot path of linear layers: two matrices of one float dtype and device, nothing to promote or broadcast
     if type(a) is type(b) is Tensor and len(a._shape) == len(b._shape) == 2 and a._dtype is b._dtype and \
-            a._dtype in _FLOATS and a._device is b._device and a._shape[1] == b._shape[0]:
+            a._dtype in dt.FULL_FLOATS and a._device is b._device and a._shape[1] == b._shape[0]:
         out = empty((a._shape[0], b._shape[1]), a._dtype, a._device, "matmul")
         _core.run(OP.MATMUL, (a, b), (out,))
         if needs_grad(a, b):

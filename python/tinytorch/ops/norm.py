@@ -54,7 +54,7 @@ def _float_input(op, x):
         raise TypeError(f"{op}(): input must be a Tensor, got {type(x).__name__}")
     if not x._dtype.is_floating_point:
         raise RuntimeError(f"{op}(): takes floating dtypes, not {x._dtype.name}")
-    return x if x._dtype in (dt.float32, dt.float64) else x.to(dt.float32)
+    return x if x._dtype in dt.FULL_FLOATS else x.to(dt.float32)
 
 
 def _affine(out, weight, bias, shape):

@@ -7,11 +7,8 @@ from .. import _dtype as dt
 from .._core import OP
 from ..ops import elementwise as ew
 
-_FUSED = (dt.float32, dt.float64)
-
-
 def _fused(p, grad):
-    return p.dtype in _FUSED and grad.dtype is p.dtype and p.device.type == "cpu"
+    return p.dtype in dt.FULL_FLOATS and grad.dtype is p.dtype and p.device.type == "cpu"
 
 
 def sgd(p, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
