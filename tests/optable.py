@@ -327,6 +327,11 @@ W = [((), (), ()), ((0,), (0,), (0,)), ((3, 4), (3, 4), (3, 4)), ((3, 1), (4,), 
      ((37,), (37,), ())]
 op("where", lambda m, c, x, y: m.where(c != 0, x, y), W, DTYPES, domain=("halves", "any", "any"),
    np_fn=lambda c, a, b: np.where(c != 0, a, b))
+op("addcmul", lambda m, x, a, b: m.addcmul(x, a, b, value=0.5), W, FLOATS,
+   np_fn=lambda x, a, b: _f(x) + 0.5 * _f(a) * _f(b))
+op("addcmul_int", lambda m, x, a, b: m.addcmul(x, a, b, value=2.5), W, INTS, np_fn=lambda x, a, b: x + 2 * a * b)
+op("addcmul_method", lambda m, x, a, b: x.addcmul(a, b), [((3, 4), (3, 4), (4,)), ((37,), (), (37,))], DTYPES,
+   np_fn=lambda x, a, b: x + a * b)
 op("where_scalar", lambda m, c, x: m.where(c > 0, x, 0.5), [((3, 4), (3, 4)), ((5,), ())], DTYPES,
    np_fn=lambda c, a: np.where(c > 0, a, 0.5))
 op("where_method", lambda m, c, x, y: x.where(c > 0, y), [((3, 4), (3, 4), (4,))], ("bool",) + F32_64,

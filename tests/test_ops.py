@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import tinytorch as tt
-from optable import (DTYPES, FLOATS, OPS, SPECIALS, TORCH_DTYPE, check, dname, layout_values, make_np,
+from optable import (DTYPES, FLOATS, OPS, SPECIALS, TORCH_DTYPE, check, dname, layout_values, make_np, tol,
                      to_torch, to_tt, with_layout)
 
 ERRORS = (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError)
@@ -232,3 +232,30 @@ def test_tensor_scalar(name, scalar, dtype, device):
 def test_dname_helper():
     assert dname(tt.float32) == dname(torch.float32) == "float32"
     assert dname(tt.bool) == dname(torch.bool) == "bool"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_streamed_outputs(dtype, device):
+    """Outputs of 4 MB and more are written around the caches (streaming stores) in aligned vectors, the rest
+    element by element: results at every alignment of the output (views one element in), with broadcast operands
+    and in place, equal the ordinary ones."""
+    rng = np.random.default_rng(7)
+    n = (5 << 20) // np.dtype(dtype).itemsize + 37  # past the streaming threshold, with a tail
+    a, b, c = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    ta, tb, tc = (to_tt(v, dtype, device) for v in (a, b, c))
+    for name, got, want in [("add", ta + tb, a + b), ("sub", ta - 2.5, a - 2.5), ("mul", 3.0 * tb, 3.0 * b),
+                            ("div", ta / tb, a / b), ("copy", ta.clone(), a)]:
+        np.testing.assert_array_equal(got.cpu().numpy(), want, err_msg=name)
+    want = torch.addcmul(*(torch.from_numpy(v) for v in (c, a, b)), value=-0.5).numpy()
+    check(tt.addcmul(tc, ta, tb, value=-0.5), want, f"addcmul {dtype}")
+    for skip in (1, 3):  # in place on a view whose first element is not vector-aligned
+        x = to_tt(np.concatenate([np.zeros(skip, dtype), c]), dtype, device)
+        x[skip:].add_(ta)
+        x[skip:].addcmul_(ta, tb, value=2.0)
+        want = (c + a) + 2.0 * a * b
+        np.testing.assert_allclose(x.cpu().numpy()[skip:], want, rtol=tol(dtype)[0], atol=tol(dtype)[1])
+        assert not x.cpu().numpy()[:skip].any(), "elements before the view were written"
+    raw = rng.integers(0, 255, 5 << 20, dtype=np.uint8)  # byte copies stream too, from any offset
+    dst = tt.zeros(raw.size + 5, dtype=tt.uint8, device=device)
+    dst[5:].copy_(to_tt(raw, "uint8", device))
+    np.testing.assert_array_equal(dst.cpu().numpy()[5:], raw)

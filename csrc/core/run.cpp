@@ -14,6 +14,7 @@ enum Family {
   TT_FAMILY(REDUCE_BOOL) TT_FAMILY(SCAN) TT_FAMILY(MATMUL) TT_FAMILY(GATHER) TT_FAMILY(SCATTER)
   TT_FAMILY(NONZERO) TT_FAMILY(SORT) TT_FAMILY(RANDOM) TT_FAMILY(OPTIM) TT_FAMILY(CROSS_ENTROPY)
   TT_FAMILY(IM2COL) TT_FAMILY(POOL) TT_FAMILY(UNPOOL) TT_FAMILY(NORM) TT_FAMILY(ATTENTION) TT_FAMILY(RNN)
+  TT_FAMILY(TERNARY)
 #undef TT_FAMILY
 };
 
@@ -53,6 +54,7 @@ size_t attrs_size_of(Family f, int32_t op) {
     case F_POOL: return sizeof(tt_pool_attrs);
     case F_NORM: return sizeof(tt_norm_attrs);
     case F_ATTENTION: return sizeof(tt_attention_attrs);
+    case F_TERNARY: return sizeof(tt_scale_attrs);
     default: return 0;
   }
 }
@@ -135,9 +137,14 @@ tt_status check_family(const char* name, Family family, const Call& c) {
     case F_ARANGE:
       if (out.ndim != 1) return fail(TT_ERR_SHAPE, "%s: output must be 1-d, got %s", name, TT_SHAPE(out));
       return TT_OK;
-    case F_UNARY: case F_UNARY_FLOAT: case F_BINARY: case F_COMPARE: case F_WHERE: case F_PREDICATE:
+    case F_UNARY: case F_UNARY_FLOAT: case F_BINARY: case F_COMPARE: case F_WHERE: case F_PREDICATE: case F_TERNARY:
       for (int i = 0; i < c.n_in; ++i)
         if (!same_shape(in[i], out)) return shape_mismatch(name, in[i], out, "input and output must have one shape");
+      if (family == F_TERNARY) {
+        for (int i = 0; i < c.n_in; ++i)
+          if (in[i].dtype != out.dtype) return dtype_mismatch(name, in[i], out);
+        return want_float(name, out);
+      }
       if (family == F_WHERE) {
         if (tt_status s = want_dtype(name, in[0], TT_BOOL, "the condition")) return s;
         if (in[1].dtype != in[2].dtype) return dtype_mismatch(name, in[1], in[2]);

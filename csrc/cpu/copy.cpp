@@ -15,6 +15,7 @@
 
 #include "isa.h"
 #include "loops.h"
+#include "stream.h"
 
 namespace tt {
 namespace generic {
@@ -262,8 +263,13 @@ tt_status copy_kernel(const Call& c) {
     if (w.ndim == 1 && w.strides[0][0] == size && w.strides[1][0] == size) {
       char* dst = w.base[0];
       const char* src = w.base[1];
-      parallel_for(w.shape[0] * size, int64_t(1) << 20,
-                   [&](int64_t b, int64_t e) { std::memcpy(dst + b, src + b, size_t(e - b)); });
+      const int64_t bytes = w.shape[0] * size;
+      const bool stream = should_stream(bytes);
+      parallel_for(bytes, int64_t(1) << 20, [&](int64_t b, int64_t e) {
+        if (!stream) return (void)std::memcpy(dst + b, src + b, size_t(e - b));
+        const Lane<uint8_t> bytes_in{reinterpret_cast<const uint8_t*>(src) + b, false};
+        vector_row<true>(reinterpret_cast<uint8_t*>(dst) + b, e - b, [](auto v) { return v; }, bytes_in);
+      });
       return TT_OK;
     }
     row = move_row_for(size);

@@ -12,6 +12,7 @@
 #include "isa.h"
 #include "loops.h"
 #include "simd_math.h"
+#include "stream.h"
 
 TT_ISA_BEGIN
 namespace {
@@ -87,11 +88,17 @@ inline void map2_scalar_a(A a, const A* __restrict b, R* __restrict y, int64_t n
 template <class A, class R, class F>
 void map2(const Call& c, int64_t grain, const F& f) {
   const tt_view* views[3] = {&c.in[0], &c.in[1], &c.out[0]};
+  constexpr bool kStreams = std::is_floating_point_v<A> && std::is_same_v<A, R> && TakesVectors<F>::value;
+  const bool stream = kStreams && should_stream(numel(c.out[0]) * int64_t(sizeof(R)));
   Walk<3>(views).run(
       [&](char** p, const int64_t* s, int64_t n) {
         const A *a = (const A*)p[0], *b = (const A*)p[1];
         R* y = (R*)p[2];
         if (s[2] == sizeof(R)) {
+          if constexpr (kStreams) {
+            if (stream && (s[0] == sizeof(A) || s[0] == 0) && (s[1] == sizeof(A) || s[1] == 0))
+              return vector_row<true>(y, n, f, Lane<A>{a, s[0] == 0}, Lane<A>{b, s[1] == 0});
+          }
           if (s[0] == sizeof(A) && s[1] == sizeof(A)) return map2_contig(a, b, y, n, f);
           if (s[0] == sizeof(A) && s[1] == 0) return map2_scalar_b(a, *b, y, n, f);
           if (s[0] == 0 && s[1] == sizeof(A)) return map2_scalar_a(*a, b, y, n, f);
@@ -368,6 +375,7 @@ tt_status logical_not_kernel(const Call& c) {
 // ---- BINARY: one dtype for all three operands ----
 
 struct Add {
+  static constexpr bool kVectors = true;
   template <class T>
   T operator()(T a, T b) const {
     if constexpr (kInt<T>) return T(Unsigned<T>(a) + Unsigned<T>(b));  // wraps
@@ -375,6 +383,7 @@ struct Add {
   }
 };
 struct Sub {
+  static constexpr bool kVectors = true;
   template <class T>
   T operator()(T a, T b) const {
     if constexpr (kInt<T>) return T(Unsigned<T>(a) - Unsigned<T>(b));
@@ -382,11 +391,17 @@ struct Sub {
   }
 };
 struct Mul {
+  static constexpr bool kVectors = true;
   template <class T>
   T operator()(T a, T b) const {
     if constexpr (kInt<T>) return T(Unsigned<T>(a) * Unsigned<T>(b));
     else return a * b;
   }
+};
+struct Div {  // float true division (integers go through int_div)
+  static constexpr bool kVectors = true;
+  template <class T>
+  T operator()(T a, T b) const { return a / b; }
 };
 struct Maximum {  // NaN wins, as torch.maximum
   template <class T>
@@ -468,7 +483,7 @@ tt_status division_kernel(const Call& c) {  // DIV, FLOOR_DIV, REMAINDER
     if constexpr (kInt<T>) {
       by_zero = map2_checked<T>(c, [op](T a, T b, bool& bad) { return int_div(a, b, bad, op); });
     } else if (op == TT_OP_DIV) {
-      map2<T, T>(c, kCheapGrain, [](T a, T b) { return a / b; });
+      map2<T, T>(c, kCheapGrain, Div{});
     } else if (op == TT_OP_FLOOR_DIV) {
       map2<T, T>(c, kMathGrain, [](T a, T b) { return floor_div_float(a, b); });
     } else {
@@ -597,6 +612,41 @@ tt_status where_kernel(const Call& c) {
   }
 }
 
+// ---- ADDCMUL: out = x + value * a * b in one pass (torch's order: value * a first), float32/float64 ----
+
+template <class T>
+struct Addcmul {
+  static constexpr bool kVectors = true;
+  T value;
+  template <class V>
+  V operator()(V x, V a, V b) const { return x + value * a * b; }
+};
+
+template <class T>
+void addcmul_t(const Call& c) {
+  const Addcmul<T> f{T(c.attr<tt_scale_attrs>().value)};
+  const bool stream = should_stream(numel(c.out[0]) * int64_t(sizeof(T)));
+  const tt_view* views[4] = {&c.in[0], &c.in[1], &c.in[2], &c.out[0]};
+  Walk<4>(views).run(
+      [&](char** p, const int64_t* s, int64_t n) {
+        auto row = [&](int k) { return Lane<T>{(const T*)p[k], s[k] == 0}; };
+        bool rows = s[3] == sizeof(T);
+        for (int k = 0; k < 3; ++k) rows &= s[k] == sizeof(T) || s[k] == 0;
+        if (rows && stream) return vector_row<true>((T*)p[3], n, f, row(0), row(1), row(2));
+        if (rows) return vector_row<false>((T*)p[3], n, f, row(0), row(1), row(2));
+        for (int64_t i = 0; i < n; ++i)
+          *(T*)(p[3] + i * s[3]) = f(*(const T*)(p[0] + i * s[0]), *(const T*)(p[1] + i * s[1]),
+                                     *(const T*)(p[2] + i * s[2]));
+      },
+      kCheapGrain);
+}
+
+tt_status addcmul_kernel(const Call& c) {
+  if (c.out[0].dtype == TT_FLOAT64) addcmul_t<double>(c);
+  else addcmul_t<float>(c);  // float32: tt_run admits no other dtype
+  return TT_OK;
+}
+
 }  // namespace
 
 void register_elementwise(Kernel* t) {
@@ -654,6 +704,7 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_LOGICAL_OR] = compare_kernel<LogicalOr>;
   t[TT_OP_LOGICAL_XOR] = compare_kernel<LogicalXor>;
   t[TT_OP_WHERE] = where_kernel;
+  t[TT_OP_ADDCMUL] = addcmul_kernel;
 }
 
 TT_ISA_END

@@ -32,6 +32,7 @@ CONV = struct.Struct("=6q")
 POOL = struct.Struct("=8qiiq")
 NORM = struct.Struct("=di4x")
 ATTENTION = struct.Struct("=di4x")
+SCALE = struct.Struct("=d")
 NO_ATTRS = b""
 
 

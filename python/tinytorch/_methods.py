@@ -3,6 +3,7 @@ import builtins
 import weakref
 
 from . import _dtype as dt
+from . import _core
 from ._core import OP
 from .autograd.grad_mode import is_grad_enabled
 from .ops import copy as cp
@@ -78,8 +79,7 @@ _METHODS = {
 
 def addcmul(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 * tensor2 (the optimizers' update form)."""
-    product = ew.mul(tensor1, tensor2)
-    return ew.add(x, product if value == 1 else ew.mul(product, value))  # times 1 is exact: one pass saved
+    return ew.addcmul(x, tensor1, tensor2, value)
 
 
 def addcdiv(x, tensor1, tensor2, *, value=1):
@@ -95,7 +95,7 @@ _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max"
             "neg", "abs", "sign", "relu", "sigmoid", "tanh", "floor", "ceil", "round", "trunc", "reciprocal",
             "remainder", "fmod", "floor_divide", "maximum", "minimum", "lerp", "sin", "cos", "square", "tril",
             "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill",
-            "addcmul", "addcdiv"]
+            "addcdiv"]
 
 
 # in-place arithmetic that can run as one kernel writing into self (ew.write_through)
@@ -107,11 +107,19 @@ def _inplace(name):
     op = _WRITE_THROUGH.get(name)
 
     def method(self, *args, **kwargs):
-        if op is not None and len(args) == 1 and not kwargs and ew.write_through(self, args[0], op, name + "_"):
+        if op is not None and len(args) == 1 and not kwargs and ew.write_through(self, op, name + "_", args[0]):
             return self
         return ew.apply_inplace(self, fn, name + "_", *args, **kwargs)
     method.__name__ = name + "_"
     return method
+
+
+def _addcmul_(self, tensor1, tensor2, *, value=1):
+    """One pass writing self where nothing needs its old value (optimizer state: v.mul_(b).addcmul_(g, g, ...))."""
+    scale = _core.SCALE.pack(ew._scale_number(value, "addcmul_"))
+    if self._device.type == "cpu" and ew.write_through(self, OP.ADDCMUL, "addcmul_", tensor1, tensor2, attrs=scale):
+        return self
+    return ew.apply_inplace(self, addcmul, "addcmul_", tensor1, tensor2, value=value)
 
 
 def _reflected(fn):
@@ -170,6 +178,7 @@ def install():
         setattr(Tensor, name, fn)
     for name in _INPLACE:
         setattr(Tensor, name + "_", _inplace(name))
+    Tensor.addcmul_ = _addcmul_
     for name, fn in _operators().items():
         setattr(Tensor, name, fn)
     Tensor.T = property(sh.T)

@@ -150,6 +150,22 @@ static void test_elementwise(void) {
 
   if (CHECK_OK(tt_run(TT_OP_EXP, in, 1, &out, 1, NULL, 0))) check_floats("EXP", bout, exp_want, 6, 1e-6);
 
+  /* ADDCMUL: x + value * row * transposed y, in one kernel; float only, one dtype, its own attrs */
+  {
+    tt_view three[3] = {make_view(bx, TT_FLOAT32, 2, shape, NULL, 0), make_view(brow, TT_FLOAT32, 2, shape, bcast, 0),
+                        make_view(by, TT_FLOAT32, 2, shape, transposed, 0)};
+    const tt_scale_attrs half = {0.5};
+    const float want[6] = {1 + 5, 2 + 20, 3 + 45, 4 + 20, 5 + 50, 6 + 90};
+    if (CHECK_OK(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, &half, sizeof half)))
+      check_floats("ADDCMUL", bout, want, 6, 0);
+    CHECK_ERR(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, NULL, 0), TT_ERR_INVALID_ARGUMENT, "ADDCMUL");
+    three[2].dtype = TT_INT32;
+    CHECK_ERR(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, &half, sizeof half), TT_ERR_DTYPE, "ADDCMUL");
+    three[0].dtype = three[1].dtype = out.dtype = TT_INT32;
+    CHECK_ERR(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, &half, sizeof half), TT_ERR_DTYPE, "float");
+    out.dtype = TT_FLOAT32;
+  }
+
   tt_buffer_release(bx);
   tt_buffer_release(brow);
   tt_buffer_release(by);

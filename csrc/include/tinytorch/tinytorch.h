@@ -157,6 +157,10 @@ typedef struct tt_attention_attrs {
   int32_t pad_;
 } tt_attention_attrs;
 
+typedef struct tt_scale_attrs {
+  double value; /* the factor of a fused multiply (ADDCMUL) */
+} tt_scale_attrs;
+
 /* ---- library ---- */
 TT_API int32_t tt_abi_version(void);
 /* The message of the last error on this thread ("" if none). Valid until the next failing call on this thread. */

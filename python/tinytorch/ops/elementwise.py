@@ -483,23 +483,64 @@ def inplace(x, result, name):
     return copy_(x, result)
 
 
-def write_through(x, other, op, name):
-    """x <- op(x, other) by one kernel that writes x itself, where nothing can need x's old value or a wider result:
-    no autograd to record, x contiguous (no element written twice), `other` a number or a tensor of another buffer
-    with x's dtype and device that broadcasts to x; x float32 or float64 (integer results may need a wider type). Returns False (nothing done) where the general path must run."""
+def write_through(x, op, name, *others, attrs=_core.NO_ATTRS):
+    """x <- op(x, *others) by one kernel that writes x itself, where nothing can need x's old value or a wider
+    result: no autograd to record, x contiguous (no element written twice), each other operand a number or a tensor
+    of another buffer with x's dtype and device that broadcasts to x; x float32 or float64 (integer results may need
+    a wider type). Returns False (nothing done) where the general path must run."""
     if (_grad_state["enabled"] and x.requires_grad) or x._dtype not in dt.FULL_FLOATS or not x.is_contiguous():
         return False
-    if type(other) in (int, float):
-        other = scalar_tensor(other, x._dtype, x._device)
-    elif not (isinstance(other, Tensor) and other._dtype is x._dtype and other._device is x._device and
-              other._buf is not x._buf and not (_grad_state["enabled"] and other.requires_grad)):
-        return False
-    if other._shape != x._shape:
-        if broadcast_shapes(other._shape, x._shape, op=name) != x._shape:
+    operands = [x]
+    for other in others:
+        if type(other) in (int, float):
+            other = scalar_tensor(other, x._dtype, x._device)
+        elif not (isinstance(other, Tensor) and other._dtype is x._dtype and other._device is x._device and
+                  other._buf is not x._buf and not (_grad_state["enabled"] and other.requires_grad)):
             return False
-        other = broadcast_to(other, x._shape)
-    _core.run(op, (x, other), (x,), _core.NO_ATTRS, name)
+        if other._shape != x._shape:
+            if broadcast_shapes(other._shape, x._shape, op=name) != x._shape:
+                return False
+            other = broadcast_to(other, x._shape)
+        operands.append(other)
+    _core.run(op, tuple(operands), (x,), attrs, name)
     return True
+
+
+def _scale_number(value, name):
+    if type(value) not in (int, float) and not (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+        raise TypeError(f"{name}(): value must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def _fuses(x, *others):
+    """Whether tensors may meet in one fused float kernel: float32/float64 alike, on the CPU (the CUDA backend has
+    only the primitives; elsewhere the composite form runs)."""
+    return type(x) is Tensor and x._dtype in dt.FULL_FLOATS and x._device.type == "cpu" and \
+        all(type(t) is Tensor and t._dtype is x._dtype and t._device is x._device for t in others)
+
+
+def addcmul(x, tensor1, tensor2, value=1):
+    """x + value * tensor1 * tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
+    where the three are float tensors of one dtype on the CPU."""
+    scale = _scale_number(value, "addcmul")
+    if not _fuses(x, tensor1, tensor2):
+        dtype = dt.result_type(x, tensor1, tensor2)
+        if dtype is dt.bool_:
+            raise RuntimeError("addcmul(): not supported for bool tensors")
+        if not dtype.is_floating_point:
+            value = int(scale)  # integer tensors take the value as their type (0.5 -> 0), as torch
+        product = mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, value), tensor2)
+        return add(x, product)  # times 1 is exact: one pass saved
+    shape = broadcast_shapes(x._shape, tensor1._shape, tensor2._shape, op="addcmul")
+    out = empty(shape, x._dtype, x._device, "addcmul")
+    _core.run(OP.ADDCMUL, tuple(broadcast_to(t, shape) for t in (x, tensor1, tensor2)), (out,),
+              _core.SCALE.pack(scale), "addcmul")
+    if needs_grad(x, tensor1, tensor2):
+        def scaled(g, t):
+            return mul(g, t) if value == 1 else mul(mul(g, value), t)
+        record(out, "AddcmulBackward", (x, tensor1, tensor2),
+               lambda g, t1, t2: (g, scaled(g, t2), scaled(g, t1)), (tensor1, tensor2))
+    return out
 
 
 def apply_inplace(x, fn, name, *args, composite=False, **kwargs):

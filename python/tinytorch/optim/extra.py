@@ -67,11 +67,7 @@ def _gradient(p, grad, group, lr):
     return g
 
 
-# tinytorch has no addcmul_/addcdiv_; these multiply in torch's order (value * a, then by or over b)
-def _addcmul_(out, a, b, value):
-    return out.add_(a.mul(value).mul_(b))
-
-
+# divides in torch's order (value * a, then over b)
 def _addcdiv_(out, a, b, value):
     return out.add_(a.mul(value).div_(b))
 
@@ -102,9 +98,9 @@ class Adadelta(Optimizer):
         lr, rho, eps = _lr(group), group["rho"], group["eps"]
         g = _gradient(p, grad, group, lr)
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-        _addcmul_(square_avg.mul_(rho), g, g, 1 - rho)
+        square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
         delta = acc_delta.add(eps).sqrt_().div_(square_avg.add(eps).sqrt_()).mul_(g)
-        _addcmul_(acc_delta.mul_(rho), delta, delta, 1 - rho)
+        acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
         p.add_(delta, alpha=-lr)
 
 
@@ -161,7 +157,7 @@ class NAdam(Optimizer):
         mu_product = state["mu_product"].mul_(mu).item()
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.lerp_(g, 1 - beta1)
-        _addcmul_(exp_avg_sq.mul_(beta2), g, g, 1 - beta2)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
         denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(group["eps"])
         _addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
         _addcdiv_(p, exp_avg, denom, -lr * mu_next / (1.0 - mu_product * mu_next))
@@ -188,7 +184,7 @@ class RAdam(Optimizer):
         g = _gradient(p, grad, group, lr)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.lerp_(g, 1 - beta1)
-        _addcmul_(exp_avg_sq.mul_(beta2), g, g, 1 - beta2)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
         bias_correction2 = 1 - beta2 ** step
         update = exp_avg.div(1 - beta1 ** step).mul_(lr)
         # the variance of the adaptive rate is tractable once the SMA length rho_t exceeds 5; before that, plain
