@@ -259,3 +259,63 @@ def test_streamed_outputs(dtype, device):
     dst = tt.zeros(raw.size + 5, dtype=tt.uint8, device=device)
     dst[5:].copy_(to_tt(raw, "uint8", device))
     np.testing.assert_array_equal(dst.cpu().numpy()[5:], raw)
+
+
+OUT_CASES = [
+    ("add", lambda m, a, b: (a, b), {}), ("mul", lambda m, a, b: (a, 2.5), {}), ("exp", lambda m, a, b: (a,), {}),
+    ("where", lambda m, a, b: (a > 0, a, b), {}), ("clamp", lambda m, a, b: (a, -0.5, 0.5), {}),
+    ("matmul", lambda m, a, b: (a, b.T), {}), ("sum", lambda m, a, b: (a, 1), {"keepdim": True}),
+    ("mean", lambda m, a, b: (a, (0, 1)), {}), ("cumsum", lambda m, a, b: (a, 0), {}),
+    ("cat", lambda m, a, b: ([a, b], 1), {}), ("stack", lambda m, a, b: ([a, b],), {}),
+    ("addcmul", lambda m, a, b: (a, a, b), {"value": 0.5}), ("triu", lambda m, a, b: (a, 1), {}),
+]
+
+
+@pytest.mark.parametrize("out_shape", [(3, 4), (0,), (2, 2, 2)], ids=["same", "empty", "other"])
+@pytest.mark.parametrize("name,args,kwargs", OUT_CASES, ids=[c[0] for c in OUT_CASES])
+def test_out_argument(name, args, kwargs, out_shape, device):
+    """out= writes the result into the given tensor (resized to the result's shape) and returns it, as torch."""
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    want = getattr(torch, name)(*args(torch, torch.from_numpy(a), torch.from_numpy(b)), **kwargs)
+    out = tt.zeros(out_shape, device=device)
+    got = getattr(tt, name)(*args(tt, to_tt(a, "float32", device), to_tt(b, "float32", device)), out=out, **kwargs)
+    assert got is out
+    check(out, want, f"{name}(out=) into {out_shape}")
+
+
+def test_out_argument_rules(device):
+    a = tt.arange(6.0, device=device).reshape(2, 3)
+    wide = tt.zeros(2, 3, dtype=tt.float64, device=device)
+    assert tt.add(a, 1, out=wide) is wide and wide.dtype == tt.float64 and wide[1, 2].item() == 6.0
+    with pytest.raises(RuntimeError, match=r"add\(\): result type float32 can't be cast to the desired output type "
+                                           r"int64"):
+        tt.add(a, 1, out=tt.zeros(2, 3, dtype=tt.int64, device=device))
+    with pytest.raises(RuntimeError, match="exp.*automatic differentiation"):
+        tt.exp(tt.ones(3, requires_grad=True, device=device), out=tt.empty(3, device=device))
+    with pytest.raises(TypeError, match="out"):
+        tt.add(a, 1, out=np.zeros((2, 3)))
+    values, indices = tt.empty(2, device=device), tt.empty(2, dtype=tt.int64, device=device)
+    result = tt.max(a, 1, out=(values, indices))
+    assert result[0] is values and result[1] is indices and values.tolist() == [2.0, 5.0] and indices.tolist() == [2, 2]
+    with pytest.raises(TypeError, match="tuple of 2"):
+        tt.max(a, 1, out=values)
+    counts = tt.empty(7, dtype=tt.int64, device=device)  # creation functions make their result in out's dtype
+    assert tt.arange(4, out=counts) is counts and counts.dtype == tt.int64 and counts.tolist() == [0, 1, 2, 3]
+    assert tt.zeros(2, 2, out=wide).shape == (2, 2) and wide.dtype == tt.float64
+
+
+def test_resize_(device):
+    for old, new in [((2, 3), (3, 2)), ((2, 3), (4, 4)), ((5,), (2,)), ((2, 3), (0,)), ((0,), (2, 2))]:
+        src = np.arange(int(np.prod(old)), dtype=np.float32).reshape(old)
+        t, p = to_tt(src, "float32", device), torch.tensor(src)
+        view = t[:]
+        assert t.resize_(new) is t and t.shape == new and t.is_contiguous()
+        p.resize_(new)
+        keep = min(src.size, int(np.prod(new)))
+        np.testing.assert_array_equal(t.cpu().numpy().reshape(-1)[:keep], p.numpy().reshape(-1)[:keep])
+        np.testing.assert_array_equal(view.cpu().numpy(), src)  # an old view keeps the old contents
+    with pytest.raises(RuntimeError, match="negative"):
+        tt.zeros(2, device=device).resize_(-1, 2)
+    with pytest.raises(RuntimeError, match="require grad"):
+        tt.zeros(2, requires_grad=True, device=device).resize_(3)

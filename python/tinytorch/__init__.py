@@ -47,6 +47,23 @@ from .serialization import load, save  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import export  # noqa: E402
 
+from ._out import accepts_out as _accepts_out  # noqa: E402
+
+# out= where torch takes it: the result written into a given tensor (python/tinytorch/_out.py)
+for _name in ("abs", "absolute", "add", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "div", "divide", "eq",
+              "erf", "exp", "exp2", "expm1", "fix", "floor", "floor_divide", "fmod", "ge", "greater", "greater_equal",
+              "gt", "le", "lerp", "less", "less_equal", "log", "log1p", "log2", "logical_and", "logical_not",
+              "logical_or", "logical_xor", "lt", "maximum", "minimum", "mul", "multiply", "ne", "neg", "negative",
+              "not_equal", "pow", "reciprocal", "remainder", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt",
+              "square", "sub", "subtract", "tan", "tanh", "true_divide", "trunc", "where", "addcmul", "addcdiv",
+              "gather", "index_select", "masked_select", "take", "addmm", "bmm", "dot", "matmul", "mm", "mv", "outer",
+              "amax", "amin", "argmax", "argmin", "cumprod", "cumsum", "logsumexp", "max", "mean", "min", "prod",
+              "std", "sum", "var", "sort", "topk", "cat", "stack", "tril", "triu"):
+    globals()[_name] = _accepts_out(globals()[_name])
+for _name in ("arange", "empty", "eye", "full", "linspace", "ones", "zeros", "rand", "randn", "randint", "randperm"):
+    globals()[_name] = _accepts_out(globals()[_name], creation=True)
+del _name
+
 concat = concatenate = cat
 __version__ = "0.1.0"
 

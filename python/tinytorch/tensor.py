@@ -177,6 +177,28 @@ class Tensor:
             expected *= s
         return True
 
+    def resize_(self, *sizes):
+        """This tensor with a new shape, contiguous, as torch's: the first elements (in row-major order) are kept,
+        new ones are uninitialised. Its memory is new when the shape changes, so views of the old shape no longer
+        share it."""
+        from .ops.creation import _shape
+        shape = _shape(sizes, "resize_")
+        if builtins.any(s < 0 for s in shape):
+            raise RuntimeError(f"resize_(): negative size in {list(shape)}")
+        if self.requires_grad:
+            raise RuntimeError("resize_(): cannot resize variables that require grad")
+        if shape == self._shape:
+            return self
+        fresh = empty(shape, self._dtype, self._device, "resize_")
+        keep = builtins.min(self.numel(), fresh.numel())
+        if keep:
+            from .ops.copy import copy_
+            copy_(fresh.reshape(-1)[:keep], self.reshape(-1)[:keep])
+        self._buf, self._offset, self._shape, self._strides = fresh._buf, 0, fresh._shape, fresh._strides
+        self._base = None
+        self._version[0] += 1  # rules that saved the old contents must see them gone
+        return self
+
     def _dim(self, dim, op, extra=0):
         """A dim normalised to [0, ndim + extra), or an IndexError naming the op and the shape."""
         n = len(self._shape) + extra

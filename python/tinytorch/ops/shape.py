@@ -325,7 +325,7 @@ def select(x, dim, index):
     return _track(out, x, "SelectBackward", lambda g: _scatter_back(x, g, lambda gx: select(gx, d, i)))
 
 
-def cat(tensors, dim=0, out=None):
+def cat(tensors, dim=0):
     from .._dtype import promote
     tensors = [t for t in tensors]
     if not tensors:
@@ -347,7 +347,7 @@ def cat(tensors, dim=0, out=None):
                                f"{list(t._shape)}")
     shape = list(ref._shape)
     shape[d] = sum(t._shape[d] for t in parts)
-    result = out if out is not None else empty(shape, dtype, ref.device, "cat")
+    result = empty(shape, dtype, ref.device, "cat")
     start = 0
     from ..autograd.grad_mode import no_grad
     with no_grad():
