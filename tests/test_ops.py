@@ -246,6 +246,14 @@ def test_streamed_outputs(dtype, device):
     for name, got, want in [("add", ta + tb, a + b), ("sub", ta - 2.5, a - 2.5), ("mul", 3.0 * tb, 3.0 * b),
                             ("div", ta / tb, a / b), ("copy", ta.clone(), a)]:
         np.testing.assert_array_equal(got.cpu().numpy(), want, err_msg=name)
+    special = a.copy()
+    special[::7], special[3::11] = np.nan, -0.0
+    relu = to_tt(special, dtype, device).relu().cpu().numpy()
+    np.testing.assert_array_equal(relu, np.where(special < 0, 0, special))  # NaN and -0 kept, as torch
+    assert np.signbit(relu[3::11]).all()
+    x = to_tt(a, dtype, device).requires_grad_()
+    x.relu().backward(tb)
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), np.where(a <= 0, 0, b))
     want = torch.addcmul(*(torch.from_numpy(v) for v in (c, a, b)), value=-0.5).numpy()
     check(tt.addcmul(tc, ta, tb, value=-0.5), want, f"addcmul {dtype}")
     for skip in (1, 3):  # in place on a view whose first element is not vector-aligned

@@ -59,10 +59,17 @@ inline void map1_contig(const A* __restrict x, R* __restrict y, int64_t n, const
 // y = f(x) elementwise, A -> R.
 template <class A, class R, class F>
 void map1(const tt_view& in, const tt_view& out, int64_t grain, const F& f) {
+  constexpr bool kStreams = std::is_floating_point_v<A> && std::is_same_v<A, R> && TakesVectors<F>::value;
+  const bool stream = kStreams && should_stream(numel(out) * int64_t(sizeof(R)));
   const tt_view* views[2] = {&in, &out};
   Walk<2>(views).run(
       [&](char** p, const int64_t* s, int64_t n) {
-        if (s[0] == sizeof(A) && s[1] == sizeof(R)) return map1_contig((const A*)p[0], (R*)p[1], n, f);
+        if (s[0] == sizeof(A) && s[1] == sizeof(R)) {
+          if constexpr (kStreams) {
+            if (stream) return vector_row<true>((R*)p[1], n, f, Lane<A>{(const A*)p[0], false});
+          }
+          return map1_contig((const A*)p[0], (R*)p[1], n, f);
+        }
         for (int64_t i = 0; i < n; ++i) *(R*)(p[1] + i * s[1]) = f(*(const A*)(p[0] + i * s[0]));
       },
       grain);
@@ -155,8 +162,9 @@ struct Sign {  // torch.sign: 0 for 0, -0 and NaN
   T operator()(T x) const { return T(int(x > T(0)) - int(x < T(0))); }
 };
 struct Relu {  // keeps NaN and -0, as torch
+  static constexpr bool kVectors = true;
   template <class T>
-  T operator()(T x) const { return x < T(0) ? T(0) : x; }
+  T operator()(T x) const { return x < T{} ? T{} : x; }
 };
 struct Floor {
   template <class T>
@@ -412,8 +420,9 @@ struct Minimum {
   T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
 };
 struct ReluBackward {  // a NaN output passes the gradient on, as torch's threshold_backward
+  static constexpr bool kVectors = true;
   template <class T>
-  T operator()(T g, T y) const { return y <= T(0) ? T(0) : g; }
+  T operator()(T g, T y) const { return y <= T{} ? T{} : g; }
 };
 
 // Float floor division and remainder as torch (and Python) define them, through the exact fmod.
