@@ -329,6 +329,10 @@ op("where", lambda m, c, x, y: m.where(c != 0, x, y), W, DTYPES, domain=("halves
    np_fn=lambda c, a, b: np.where(c != 0, a, b))
 op("addcmul", lambda m, x, a, b: m.addcmul(x, a, b, value=0.5), W, FLOATS,
    np_fn=lambda x, a, b: _f(x) + 0.5 * _f(a) * _f(b))
+op("addcdiv", lambda m, x, a, b: m.addcdiv(x, a, b, value=-1.5), W, NUMERIC, domain=("any", "any", "nonzero"),
+   np_fn=lambda x, a, b: _f(x) + -1.5 * _f(a) / _f(b))  # integer a and b: refused, as torch
+op("addcdiv_method", lambda m, x, a, b: x.addcdiv(a, b), [((3, 4), (3, 4), (4,)), ((37,), (), (37,))], F32_64,
+   domain=("any", "any", "nonzero"), np_fn=lambda x, a, b: x + a / b)
 op("addcmul_int", lambda m, x, a, b: m.addcmul(x, a, b, value=2.5), W, INTS, np_fn=lambda x, a, b: x + 2 * a * b)
 op("addcmul_method", lambda m, x, a, b: x.addcmul(a, b), [((3, 4), (3, 4), (4,)), ((37,), (), (37,))], DTYPES,
    np_fn=lambda x, a, b: x + a * b)

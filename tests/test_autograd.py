@@ -33,6 +33,8 @@ GRAD_CASES = [
     ("addcmul", [lambda: leaf(3, 4), lambda: leaf(4), lambda: leaf(2, 3, 1)],
      lambda x, a, b: tt.addcmul(x, a, b, value=-0.75)),
     ("addcmul_value_1", [lambda: leaf(3, 4), lambda: leaf(3, 4), lambda: leaf(3, 4)], tt.addcmul),
+    ("addcdiv", [lambda: leaf(3, 4), lambda: leaf(4), lambda: leaf(2, 3, 1, **POS)],
+     lambda x, a, b: tt.addcdiv(x, a, b, value=0.75)),
     ("remainder", [lambda: leaf(3, 4, **POS)], lambda a: a % 0.3),
     ("exp", [lambda: leaf(3, 4)], tt.exp),
     ("exp2", [lambda: leaf(3, 4)], tt.exp2),
@@ -109,7 +111,7 @@ def test_gradcheck(name, factories, fn):
 
 
 SECOND_ORDER = [c for c in GRAD_CASES if c[0] in {
-    "add_broadcast", "mul_broadcast", "div", "addcmul", "pow_scalar", "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "gelu",
+    "add_broadcast", "mul_broadcast", "div", "addcmul", "addcdiv", "pow_scalar", "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "gelu",
     "silu", "softplus", "sum_dims", "mean", "var", "logsumexp", "softmax", "log_softmax", "matmul",
     "matmul_batched_broadcast", "matvec"}]
 

@@ -256,11 +256,14 @@ def test_streamed_outputs(dtype, device):
     np.testing.assert_array_equal(x.grad.cpu().numpy(), np.where(a <= 0, 0, b))
     want = torch.addcmul(*(torch.from_numpy(v) for v in (c, a, b)), value=-0.5).numpy()
     check(tt.addcmul(tc, ta, tb, value=-0.5), want, f"addcmul {dtype}")
+    want = torch.addcdiv(*(torch.from_numpy(v) for v in (c, a, b)), value=-0.5).numpy()
+    check(tt.addcdiv(tc, ta, tb, value=-0.5), want, f"addcdiv {dtype}")
     for skip in (1, 3):  # in place on a view whose first element is not vector-aligned
         x = to_tt(np.concatenate([np.zeros(skip, dtype), c]), dtype, device)
         x[skip:].add_(ta)
         x[skip:].addcmul_(ta, tb, value=2.0)
-        want = (c + a) + 2.0 * a * b
+        x[skip:].addcdiv_(tb, ta, value=0.25)
+        want = ((c + a) + 2.0 * a * b) + 0.25 * b / a
         np.testing.assert_allclose(x.cpu().numpy()[skip:], want, rtol=tol(dtype)[0], atol=tol(dtype)[1])
         assert not x.cpu().numpy()[:skip].any(), "elements before the view were written"
     raw = rng.integers(0, 255, 5 << 20, dtype=np.uint8)  # byte copies stream too, from any offset

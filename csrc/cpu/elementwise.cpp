@@ -621,7 +621,8 @@ tt_status where_kernel(const Call& c) {
   }
 }
 
-// ---- ADDCMUL: out = x + value * a * b in one pass (torch's order: value * a first), float32/float64 ----
+// ---- TERNARY: out = x + value * a * b (ADDCMUL) or x + value * a / b (ADDCDIV) in one pass, in torch's order
+// (value * a first), float32/float64 ----
 
 template <class T>
 struct Addcmul {
@@ -630,10 +631,17 @@ struct Addcmul {
   template <class V>
   V operator()(V x, V a, V b) const { return x + value * a * b; }
 };
-
 template <class T>
-void addcmul_t(const Call& c) {
-  const Addcmul<T> f{T(c.attr<tt_scale_attrs>().value)};
+struct Addcdiv {
+  static constexpr bool kVectors = true;
+  T value;
+  template <class V>
+  V operator()(V x, V a, V b) const { return x + value * a / b; }
+};
+
+template <template <class> class Op, class T>
+void ternary_t(const Call& c) {
+  const Op<T> f{T(c.attr<tt_scale_attrs>().value)};
   const bool stream = should_stream(numel(c.out[0]) * int64_t(sizeof(T)));
   const tt_view* views[4] = {&c.in[0], &c.in[1], &c.in[2], &c.out[0]};
   Walk<4>(views).run(
@@ -650,9 +658,10 @@ void addcmul_t(const Call& c) {
       kCheapGrain);
 }
 
-tt_status addcmul_kernel(const Call& c) {
-  if (c.out[0].dtype == TT_FLOAT64) addcmul_t<double>(c);
-  else addcmul_t<float>(c);  // float32: tt_run admits no other dtype
+template <template <class> class Op>
+tt_status ternary_kernel(const Call& c) {
+  if (c.out[0].dtype == TT_FLOAT64) ternary_t<Op, double>(c);
+  else ternary_t<Op, float>(c);  // float32: tt_run admits no other dtype
   return TT_OK;
 }
 
@@ -713,7 +722,8 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_LOGICAL_OR] = compare_kernel<LogicalOr>;
   t[TT_OP_LOGICAL_XOR] = compare_kernel<LogicalXor>;
   t[TT_OP_WHERE] = where_kernel;
-  t[TT_OP_ADDCMUL] = addcmul_kernel;
+  t[TT_OP_ADDCMUL] = ternary_kernel<Addcmul>;
+  t[TT_OP_ADDCDIV] = ternary_kernel<Addcdiv>;
 }
 
 TT_ISA_END

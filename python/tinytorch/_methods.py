@@ -84,8 +84,7 @@ def addcmul(x, tensor1, tensor2, *, value=1):
 
 def addcdiv(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 / tensor2."""
-    quotient = ew.div(tensor1, tensor2)
-    return ew.add(x, quotient if value == 1 else ew.mul(quotient, value))
+    return ew.addcdiv(x, tensor1, tensor2, value)
 
 
 _METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
@@ -94,8 +93,7 @@ _METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
 _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "exp", "log", "sqrt", "rsqrt",
             "neg", "abs", "sign", "relu", "sigmoid", "tanh", "floor", "ceil", "round", "trunc", "reciprocal",
             "remainder", "fmod", "floor_divide", "maximum", "minimum", "lerp", "sin", "cos", "square", "tril",
-            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill",
-            "addcdiv"]
+            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill"]
 
 
 # in-place arithmetic that can run as one kernel writing into self (ew.write_through)
@@ -114,12 +112,16 @@ def _inplace(name):
     return method
 
 
-def _addcmul_(self, tensor1, tensor2, *, value=1):
-    """One pass writing self where nothing needs its old value (optimizer state: v.mul_(b).addcmul_(g, g, ...))."""
-    scale = _core.SCALE.pack(ew._scale_number(value, "addcmul_"))
-    if self._device.type == "cpu" and ew.write_through(self, OP.ADDCMUL, "addcmul_", tensor1, tensor2, attrs=scale):
-        return self
-    return ew.apply_inplace(self, addcmul, "addcmul_", tensor1, tensor2, value=value)
+def _fused_inplace(op, fn, name):
+    """x.addcmul_ / x.addcdiv_: one pass writing x where nothing needs its old value (optimizer state:
+    v.mul_(b).addcmul_(g, g, value=1 - b), p.addcdiv_(m, denom, value=-lr))."""
+    def method(self, tensor1, tensor2, *, value=1):
+        scale = _core.SCALE.pack(ew._scale_number(value, name))
+        if self._device.type == "cpu" and ew.write_through(self, op, name, tensor1, tensor2, attrs=scale):
+            return self
+        return ew.apply_inplace(self, fn, name, tensor1, tensor2, value=value)
+    method.__name__ = name
+    return method
 
 
 def _reflected(fn):
@@ -178,7 +180,8 @@ def install():
         setattr(Tensor, name, fn)
     for name in _INPLACE:
         setattr(Tensor, name + "_", _inplace(name))
-    Tensor.addcmul_ = _addcmul_
+    Tensor.addcmul_ = _fused_inplace(OP.ADDCMUL, addcmul, "addcmul_")
+    Tensor.addcdiv_ = _fused_inplace(OP.ADDCDIV, addcdiv, "addcdiv_")
     for name, fn in _operators().items():
         setattr(Tensor, name, fn)
     Tensor.T = property(sh.T)

@@ -158,6 +158,9 @@ static void test_elementwise(void) {
     const float want[6] = {1 + 5, 2 + 20, 3 + 45, 4 + 20, 5 + 50, 6 + 90};
     if (CHECK_OK(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, &half, sizeof half)))
       check_floats("ADDCMUL", bout, want, 6, 0);
+    const float div_want[6] = {1 + 5, 2 + 5, 3 + 5, 4 + 1.25f, 5 + 2, 6 + 2.5f};
+    if (CHECK_OK(tt_run(TT_OP_ADDCDIV, three, 3, &out, 1, &half, sizeof half)))
+      check_floats("ADDCDIV", bout, div_want, 6, 1e-7);
     CHECK_ERR(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, NULL, 0), TT_ERR_INVALID_ARGUMENT, "ADDCMUL");
     three[2].dtype = TT_INT32;
     CHECK_ERR(tt_run(TT_OP_ADDCMUL, three, 3, &out, 1, &half, sizeof half), TT_ERR_DTYPE, "ADDCMUL");

@@ -158,7 +158,7 @@ typedef struct tt_attention_attrs {
 } tt_attention_attrs;
 
 typedef struct tt_scale_attrs {
-  double value; /* the factor of a fused multiply (ADDCMUL) */
+  double value; /* the factor of a fused multiply or divide (ADDCMUL, ADDCDIV) */
 } tt_scale_attrs;
 
 /* ---- library ---- */

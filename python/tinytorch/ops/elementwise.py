@@ -519,11 +519,33 @@ def _fuses(x, *others):
         all(type(t) is Tensor and t._dtype is x._dtype and t._device is x._device for t in others)
 
 
+def _ternary(op, name, x, tensor1, tensor2, scale):
+    """One fused pass (ADDCMUL, ADDCDIV) over the three broadcast together."""
+    shape = broadcast_shapes(x._shape, tensor1._shape, tensor2._shape, op=name)
+    out = empty(shape, x._dtype, x._device, name)
+    _core.run(op, tuple(broadcast_to(t, shape) for t in (x, tensor1, tensor2)), (out,), _core.SCALE.pack(scale),
+              name)
+    return out
+
+
+def _in_float32(fn, x, tensor1, tensor2, value):
+    """float16/bfloat16 results computed in float32 and rounded once, as torch (rounding each step loses digits
+    to cancellation); None for other dtypes."""
+    dtype = dt.result_type(x, tensor1, tensor2)
+    if dtype not in _HALF:
+        return None
+    wide = [cast(t, dt.float32) if isinstance(t, Tensor) else t for t in (x, tensor1, tensor2)]
+    return cast(fn(*wide, value), dtype)
+
+
 def addcmul(x, tensor1, tensor2, value=1):
     """x + value * tensor1 * tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
     where the three are float tensors of one dtype on the CPU."""
     scale = _scale_number(value, "addcmul")
     if not _fuses(x, tensor1, tensor2):
+        halves = _in_float32(addcmul, x, tensor1, tensor2, value)
+        if halves is not None:
+            return halves
         dtype = dt.result_type(x, tensor1, tensor2)
         if dtype is dt.bool_:
             raise RuntimeError("addcmul(): not supported for bool tensors")
@@ -531,15 +553,36 @@ def addcmul(x, tensor1, tensor2, value=1):
             value = int(scale)  # integer tensors take the value as their type (0.5 -> 0), as torch
         product = mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, value), tensor2)
         return add(x, product)  # times 1 is exact: one pass saved
-    shape = broadcast_shapes(x._shape, tensor1._shape, tensor2._shape, op="addcmul")
-    out = empty(shape, x._dtype, x._device, "addcmul")
-    _core.run(OP.ADDCMUL, tuple(broadcast_to(t, shape) for t in (x, tensor1, tensor2)), (out,),
-              _core.SCALE.pack(scale), "addcmul")
+    out = _ternary(OP.ADDCMUL, "addcmul", x, tensor1, tensor2, scale)
     if needs_grad(x, tensor1, tensor2):
         def scaled(g, t):
             return mul(g, t) if value == 1 else mul(mul(g, value), t)
         record(out, "AddcmulBackward", (x, tensor1, tensor2),
                lambda g, t1, t2: (g, scaled(g, t2), scaled(g, t1)), (tensor1, tensor2))
+    return out
+
+
+def addcdiv(x, tensor1, tensor2, value=1):
+    """x + value * tensor1 / tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
+    where the three are float tensors of one dtype on the CPU. Integer tensor1 and tensor2 are refused, as torch
+    refuses them (its integer division here is gone)."""
+    scale = _scale_number(value, "addcdiv")
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and not tensor1._dtype.is_floating_point and \
+            not tensor2._dtype.is_floating_point:
+        raise RuntimeError(f"addcdiv(): integer division with addcdiv is not supported (tensor1 {tensor1.dtype.name},"
+                           f" tensor2 {tensor2.dtype.name}); write x + value * tensor1 / tensor2")
+    if not _fuses(x, tensor1, tensor2):
+        halves = _in_float32(addcdiv, x, tensor1, tensor2, value)
+        if halves is not None:
+            return halves
+        numerator = tensor1 if value == 1 else mul(tensor1, value)
+        return add(x, div(numerator, tensor2))
+    out = _ternary(OP.ADDCDIV, "addcdiv", x, tensor1, tensor2, scale)
+    if needs_grad(x, tensor1, tensor2):
+        def rule(g, t1, t2):
+            over = div(g if value == 1 else mul(g, value), t2)  # value g / t2
+            return g, over, neg(div(mul(over, t1), t2))
+        record(out, "AddcdivBackward", (x, tensor1, tensor2), rule, (tensor1, tensor2))
     return out
 
 

@@ -67,11 +67,6 @@ def _gradient(p, grad, group, lr):
     return g
 
 
-# divides in torch's order (value * a, then over b)
-def _addcdiv_(out, a, b, value):
-    return out.add_(a.mul(value).div_(b))
-
-
 def _zeros_state(p):
     return zeros_like(p, requires_grad=False)
 
@@ -125,7 +120,7 @@ class Adamax(Optimizer):
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         exp_avg.lerp_(g, 1 - beta1)
         exp_inf.mul_(beta2).maximum_(g.abs().add_(group["eps"]))
-        _addcdiv_(p, exp_avg, exp_inf, -lr / (1 - beta1 ** step))
+        p.addcdiv_(exp_avg, exp_inf, value=-lr / (1 - beta1 ** step))
 
 
 class NAdam(Optimizer):
@@ -159,8 +154,8 @@ class NAdam(Optimizer):
         exp_avg.lerp_(g, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
         denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(group["eps"])
-        _addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
-        _addcdiv_(p, exp_avg, denom, -lr * mu_next / (1.0 - mu_product * mu_next))
+        p.addcdiv_(g, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product))
+        p.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1.0 - mu_product * mu_next))
 
 
 class RAdam(Optimizer):
