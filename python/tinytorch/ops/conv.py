@@ -165,13 +165,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 class _Window:
     """conv2d as IM2COL + MATMUL, a chunk of images at a time, rather than the whole batch's columns at once: a
     chunk's columns (KH*KW times its images) are still in cache when MATMUL reads what IM2COL wrote. Chunks of at
-    most 8 MB (one image at least): ResNet's 3x3 layer at batch 32 (7.2 MB of columns per image) ran at 110 GFLOP/s
-    forward in chunks of 64 MB and 125-139 in chunks of one image.
+    most 16 MB (one image at least): ResNet's 3x3 layer at batch 32 (7.2 MB of columns per image) ran 15% faster
+    forward than in chunks of 64 MB (A/B in one process: 90-97 -> 107-113 GFLOP/s), and 8 MB was no faster than
+    16 but cut the CNN step's 64 images into chunks of 12 and a last of 4 (too few to give each thread whole
+    products).
     When the weights want a gradient and the whole batch's columns fit in 64 MB, they go into one buffer, chunk
     after chunk, and are kept for the weight gradient (backward reuses that buffer for the input gradient's
     columns anyway, so the peak does not grow); otherwise backward makes them again from the input.
     The chunks depend on the sizes alone, so results do not depend on the thread count."""
-    chunk_bytes = 1 << 23
+    chunk_bytes = 1 << 24
     keep_bytes = 1 << 26
 
     def __init__(self, kernel, stride, padding, dilation, out_hw, op):
