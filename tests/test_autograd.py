@@ -381,6 +381,36 @@ def test_relu_gradient_at_special_values(dtype, create_graph):
     np.testing.assert_array_equal(tx.grad.numpy(), px.grad.numpy())
 
 
+@pytest.mark.parametrize("keep_bytes", [0, 1 << 26], ids=["columns-remade", "columns-kept"])
+@pytest.mark.parametrize("chunk_images", [1, 2, 5])
+def test_conv2d_in_chunks(chunk_images, keep_bytes, monkeypatch):
+    """conv2d runs IM2COL + MATMUL a chunk of images at a time (the whole batch's columns kept in one buffer for
+    the weight gradient where they fit, else remade in backward): any cut of the batch gives torch's results."""
+    from tinytorch.ops.conv import _Window
+    rng = np.random.default_rng(9)
+    x, w, b = rng.standard_normal((5, 3, 6, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    per_image = 3 * 9 * 6 * 4 * 8  # columns of one image: C * KH * KW * OH * OW float64 (padding 1, stride (1, 2))
+    monkeypatch.setattr(_Window, "chunk_bytes", chunk_images * per_image)
+    monkeypatch.setattr(_Window, "keep_bytes", keep_bytes)
+    cuts = []
+    columns = _Window.columns
+    monkeypatch.setattr(_Window, "columns", lambda self, *a, **k: cuts.append(columns(self, *a, **k)) or cuts[-1])
+    tx, tw, tb = (tt.tensor(v, requires_grad=True) for v in (x, w, b))
+    px, pw, pb = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+    out = tt.nn.functional.conv2d(tx, tw, tb, stride=(1, 2), padding=1)
+    ref = torch.nn.functional.conv2d(px, pw, pb, stride=(1, 2), padding=1)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(tt.tensor(g))
+    ref.backward(torch.tensor(g))
+    for ours, theirs in [(tx, px), (tw, pw), (tb, pb)]:
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-9)
+    assert [[m for _, m, _ in chunks] for _, chunks in cuts] == [[chunk_images] * (5 // chunk_images) +
+                                                                 [5 % chunk_images] * (5 % chunk_images > 0)] * 2
+    # backward reads the forward's buffer where it was kept: it fits, or it is the whole batch's anyway
+    assert (cuts[0][0] is cuts[1][0]) == (bool(keep_bytes) or chunk_images == 5)
+
+
 @pytest.mark.parametrize("input_grad", [True, False])
 def test_conv2d_backward_twice_through_a_retained_graph(input_grad):
     """conv2d keeps its forward's columns for the weight gradient and the input gradient's product overwrites
