@@ -30,6 +30,11 @@ GRAD_CASES = [
     ("maximum", [lambda: leaf(3, 4), lambda: leaf(3, 4)], lambda a, b: tt.maximum(a, b)),
     ("minimum", [lambda: leaf(3, 4), lambda: leaf(4)], lambda a, b: tt.minimum(a, b)),
     ("where", [lambda: leaf(3, 4), lambda: leaf(3, 4)], lambda a, b: tt.where(a > 0, a, b)),
+    *[(f"scatter_reduce_{reduce}{'' if include_self else '_no_self'}", [lambda: leaf(3, 4), lambda: leaf(5, 4)],
+       lambda x, src, r=reduce, s=include_self: tt.scatter_reduce(x, 0, tt.tensor([[0, 1, 0, 2], [1, 1, 0, 0],
+                                                                                 [2, 0, 0, 1]]), src, r,
+                                                                  include_self=s))
+      for reduce in ("sum", "prod", "mean", "amax", "amin") for include_self in (True, False)],
     ("addcmul", [lambda: leaf(3, 4), lambda: leaf(4), lambda: leaf(2, 3, 1)],
      lambda x, a, b: tt.addcmul(x, a, b, value=-0.75)),
     ("addcmul_value_1", [lambda: leaf(3, 4), lambda: leaf(3, 4), lambda: leaf(3, 4)], tt.addcmul),
@@ -111,8 +116,8 @@ def test_gradcheck(name, factories, fn):
 
 
 SECOND_ORDER = [c for c in GRAD_CASES if c[0] in {
-    "add_broadcast", "mul_broadcast", "div", "addcmul", "addcdiv", "pow_scalar", "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "gelu",
-    "silu", "softplus", "sum_dims", "mean", "var", "logsumexp", "softmax", "log_softmax", "matmul",
+    "add_broadcast", "mul_broadcast", "div", "addcmul", "addcdiv", "pow_scalar", "exp", "log", "sqrt", "tanh",
+    "sigmoid", "sin", "gelu", "silu", "softplus", "sum_dims", "mean", "var", "logsumexp", "softmax", "log_softmax", "matmul",
     "matmul_batched_broadcast", "matvec"}]
 
 

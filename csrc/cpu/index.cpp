@@ -1,12 +1,14 @@
-// Indexing: GATHER, SCATTER, SCATTER_ADD, NONZERO, SORT.
+// Indexing: GATHER, SCATTER and its reductions (SCATTER_ADD, _MUL, _AMAX, _AMIN), NONZERO, SORT.
 //
 // Index values are checked before anything is written, so a bad index leaves the output as it was.
-// SCATTER and SCATTER_ADD are deterministic at any thread count: elements of the index that differ in a
+// SCATTER and its reductions are deterministic at any thread count: elements of the index that differ in a
 // coordinate other than `dim` never meet in the output (for an output view that does not overlap itself), so the
-// threads split those coordinates between them, and each walks `dim` in order (last write wins, sums in order).
+// threads split those coordinates between them, and each walks `dim` in order (last write wins, sums and
+// products in order).
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "isa.h"
@@ -96,7 +98,8 @@ tt_status gather_kernel(const Call& c) {
   return TT_OK;
 }
 
-// ---- SCATTER, SCATTER_ADD. Each Op names the storage type T and combines the old output element with the source.
+// ---- SCATTER and its reductions. Each Op names the storage type T and combines the old output element with the
+// source.
 template <class U>
 struct Put {
   using T = U;
@@ -109,15 +112,30 @@ struct Add {  // float and double add; integer types are unsigned here, so that 
   static constexpr bool put = false;
   static T apply(T o, T s) { return T(o + s); }
 };
-struct AddHalf {
-  using T = uint16_t;
+template <class U>
+struct Mul {  // as Add: integer products wrap
+  using T = U;
   static constexpr bool put = false;
-  static T apply(T o, T s) { return float_to_half(half_to_float(o) + half_to_float(s)); }
+  static T apply(T o, T s) { return T(o * s); }
 };
-struct AddBf16 {
+template <class U>
+struct Max {  // NaN wins, as torch's scatter_reduce amax
+  using T = U;
+  static constexpr bool put = false;
+  static T apply(T o, T s) { return s != s || s > o ? s : o; }
+};
+template <class U>
+struct Min {
+  using T = U;
+  static constexpr bool put = false;
+  static T apply(T o, T s) { return s != s || s < o ? s : o; }
+};
+// float16/bfloat16: Op's float rule, on values widened to float and rounded back.
+template <template <class> class Op, float (*Widen)(uint16_t), uint16_t (*Narrow)(float)>
+struct Via16 {
   using T = uint16_t;
   static constexpr bool put = false;
-  static T apply(T o, T s) { return float_to_bf16(bf16_to_float(o) + bf16_to_float(s)); }
+  static T apply(T o, T s) { return Narrow(Op<float>::apply(Widen(o), Widen(s))); }
 };
 
 template <class Op>
@@ -176,11 +194,28 @@ void scatter_walk(const Walk<3>& w, const ScatterDims& d) {
       grain);
 }
 
+// Op over every dtype tt_run lets through: float types as themselves, float16/bfloat16 through float, integers as
+// IntOp<unsigned> (wrapping sums and products) or, where order matters (Signed), as themselves; bool (admitted
+// only for the orderings) as uint8.
+template <template <class> class Op, template <class> class IntOp, bool Signed = false>
+tt_status combine_all(const Walk<3>& w, const ScatterDims& dims, int32_t dtype) {
+  switch (dtype) {
+    case TT_FLOAT32: scatter_walk<Op<float>>(w, dims); break;
+    case TT_FLOAT64: scatter_walk<Op<double>>(w, dims); break;
+    case TT_FLOAT16: scatter_walk<Via16<Op, half_to_float, float_to_half>>(w, dims); break;
+    case TT_BFLOAT16: scatter_walk<Via16<Op, bf16_to_float, float_to_bf16>>(w, dims); break;
+    case TT_INT32: scatter_walk<IntOp<std::conditional_t<Signed, int32_t, uint32_t>>>(w, dims); break;
+    case TT_INT64: scatter_walk<IntOp<std::conditional_t<Signed, int64_t, uint64_t>>>(w, dims); break;
+    default: scatter_walk<IntOp<uint8_t>>(w, dims); break;  // uint8, bool
+  }
+  return TT_OK;
+}
+
 tt_status scatter_kernel(const Call& c) {
   const tt_view &index = c.in[0], &src = c.in[1], &out = c.out[0];
   const int dim = c.attr<tt_dim_attrs>().dim;
-  const bool add = c.op == TT_OP_SCATTER_ADD;
-  if (add && out.dtype == TT_BOOL)
+  const bool arithmetic = c.op == TT_OP_SCATTER_ADD || c.op == TT_OP_SCATTER_MUL;
+  if (arithmetic && out.dtype == TT_BOOL)
     return fail(TT_ERR_DTYPE, "%s: does not take %s", tt_op_name(c.op), tt_dtype_name(out.dtype));
   if (numel(index) == 0) return TT_OK;
   if (tt_status s = check_indices(c, index, dim, dim_size(out, dim))) return s;
@@ -199,7 +234,7 @@ tt_status scatter_kernel(const Call& c) {
                          dim_stride_bytes(out, dim)};
   const tt_view* views[3] = {&v[0], &v[1], &v[2]};
   Walk<3> w(views);
-  if (!add) {
+  if (c.op == TT_OP_SCATTER) {
     switch (dtype_size(out.dtype)) {
       case 1: scatter_walk<Put<uint8_t>>(w, dims); break;
       case 2: scatter_walk<Put<uint16_t>>(w, dims); break;
@@ -208,16 +243,12 @@ tt_status scatter_kernel(const Call& c) {
     }
     return TT_OK;
   }
-  switch (out.dtype) {
-    case TT_FLOAT32: scatter_walk<Add<float>>(w, dims); break;
-    case TT_FLOAT64: scatter_walk<Add<double>>(w, dims); break;
-    case TT_FLOAT16: scatter_walk<AddHalf>(w, dims); break;
-    case TT_BFLOAT16: scatter_walk<AddBf16>(w, dims); break;
-    case TT_INT32: scatter_walk<Add<uint32_t>>(w, dims); break;
-    case TT_INT64: scatter_walk<Add<uint64_t>>(w, dims); break;
-    case TT_UINT8: scatter_walk<Add<uint8_t>>(w, dims); break;
+  switch (c.op) {
+    case TT_OP_SCATTER_ADD: return combine_all<Add, Add>(w, dims, out.dtype);
+    case TT_OP_SCATTER_MUL: return combine_all<Mul, Mul>(w, dims, out.dtype);
+    case TT_OP_SCATTER_AMAX: return combine_all<Max, Max, true>(w, dims, out.dtype);
+    default: return combine_all<Min, Min, true>(w, dims, out.dtype);
   }
-  return TT_OK;
 }
 
 // ---- NONZERO: a count per fixed block of the input (row-major), then each block writes its rows from its offset.
@@ -435,6 +466,9 @@ void register_index(Kernel* table) {
   table[TT_OP_GATHER] = gather_kernel;
   table[TT_OP_SCATTER] = scatter_kernel;
   table[TT_OP_SCATTER_ADD] = scatter_kernel;
+  table[TT_OP_SCATTER_MUL] = scatter_kernel;
+  table[TT_OP_SCATTER_AMAX] = scatter_kernel;
+  table[TT_OP_SCATTER_AMIN] = scatter_kernel;
   table[TT_OP_NONZERO] = nonzero_kernel;
   table[TT_OP_SORT] = sort_kernel;
 }

@@ -24,7 +24,8 @@ from .ops.elementwise import (abs, absolute, add, allclose, ceil, clamp, clamp_m
                               rsqrt, rsub, sigmoid, sign, silu, sin, sqrt, square, sub, subtract, tan, tanh,
                               true_divide, trunc, where)
 from .ops.index import (argsort, argwhere, gather, index_add, index_fill, index_put, index_select,  # noqa: E402
-                        masked_fill, masked_select, nonzero, scatter, scatter_add, sort, take, take_along_dim, topk)
+                        masked_fill, masked_select, nonzero, scatter, scatter_add, scatter_reduce, sort, take,
+                        take_along_dim, topk)
 from .ops.linalg import addmm, bmm, dot, ger, inner, matmul, mm, mv, outer, vdot  # noqa: E402
 from .ops.random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,  # noqa: E402
                          manual_seed, multinomial, normal, rand, rand_like, randint, randint_like, randn,
@@ -56,7 +57,8 @@ for _name in ("abs", "absolute", "add", "ceil", "clamp", "clamp_max", "clamp_min
               "logical_or", "logical_xor", "lt", "maximum", "minimum", "mul", "multiply", "ne", "neg", "negative",
               "not_equal", "pow", "reciprocal", "remainder", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt",
               "square", "sub", "subtract", "tan", "tanh", "true_divide", "trunc", "where", "addcmul", "addcdiv",
-              "gather", "index_select", "masked_select", "take", "addmm", "bmm", "dot", "matmul", "mm", "mv", "outer",
+              "gather", "index_select", "masked_select", "take", "scatter_reduce", "addmm", "bmm", "dot", "matmul",
+              "mm", "mv", "outer",
               "amax", "amin", "argmax", "argmin", "cumprod", "cumsum", "logsumexp", "max", "mean", "min", "prod",
               "std", "sum", "var", "sort", "topk", "cat", "stack", "tril", "triu"):
     globals()[_name] = _accepts_out(globals()[_name])

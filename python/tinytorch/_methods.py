@@ -51,7 +51,8 @@ _METHODS = {
     "matmul": la.matmul, "mm": la.mm, "bmm": la.bmm, "mv": la.mv, "dot": la.dot, "outer": la.outer,
     # indexing
     "gather": ix.gather, "scatter": ix.scatter, "scatter_": ix.scatter_, "scatter_add": ix.scatter_add,
-    "scatter_add_": ix.scatter_add_, "index_select": ix.index_select, "index_add": ix.index_add,
+    "scatter_add_": ix.scatter_add_, "scatter_reduce": ix.scatter_reduce, "index_select": ix.index_select,
+    "index_add": ix.index_add,
     "index_add_": ix.index_add_, "index_fill": ix.index_fill, "index_fill_": ix.index_fill_,
     "index_copy_": ix.index_copy_, "index_put": ix.index_put, "index_put_": ix.index_put_,
     "masked_fill": ix.masked_fill, "masked_fill_": ix.masked_fill_, "masked_select": ix.masked_select,
@@ -93,7 +94,8 @@ _METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
 _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "exp", "log", "sqrt", "rsqrt",
             "neg", "abs", "sign", "relu", "sigmoid", "tanh", "floor", "ceil", "round", "trunc", "reciprocal",
             "remainder", "fmod", "floor_divide", "maximum", "minimum", "lerp", "sin", "cos", "square", "tril",
-            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill"]
+            "triu", "log1p", "expm1", "exp2", "log2", "erf", "silu", "gelu", "logical_not", "clip", "masked_fill",
+            "scatter_reduce"]
 
 
 # in-place arithmetic that can run as one kernel writing into self (ew.write_through)

@@ -1,6 +1,7 @@
 """Indexing: basic indexing is a view; integer and boolean tensor indices go through GATHER and SCATTER on a
 view whose indexed dims are flattened into one, so one kernel pair serves x[i], x[i, j], x[mask] and their writes."""
 import collections
+import math
 import numbers
 
 import numpy as np
@@ -12,7 +13,7 @@ from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
 from .copy import cast, clone, contiguous, copy_, fill_
-from .creation import scalar_tensor, tensor
+from .creation import full_like, scalar_tensor, tensor
 from .shape import _view_strides, broadcast_shapes, broadcast_to, permute, reshape, transpose
 
 sort_result = collections.namedtuple("sort", ["values", "indices"])
@@ -283,19 +284,25 @@ def scatter(x, dim, index, src=None, value=None, reduce=None):
         srcs = (x, s if isinstance(s, Tensor) else None)
         if reduce is None:  # overwritten places pass no gradient to x
             rule = lambda g: (scatter(g, d, idx, value=0.0), gather(g, d, idx))  # noqa: E731
-        else:
+        elif reduce == "add":
             rule = lambda g: (g, gather(g, d, idx))  # noqa: E731
+        else:
+            raise RuntimeError("scatter(): reduce='multiply' has no gradient (as in torch); use scatter_reduce(..., "
+                               "'prod')")
         record(out, "ScatterBackward", srcs, rule)
     return out
+
+
+_SCATTER_REDUCE = {None: OP.SCATTER, "add": OP.SCATTER_ADD, "multiply": OP.SCATTER_MUL}
 
 
 def scatter_(x, dim, index, src=None, value=None, reduce=None):
     src = value if src is None else src
     if src is None:
         raise TypeError("scatter(): give src or value")
-    if reduce not in (None, "add"):
-        raise NotImplementedError(f"scatter(): reduce={reduce!r} is not supported (only 'add')")
-    return _scatter_into(x, dim, index, src, OP.SCATTER if reduce is None else OP.SCATTER_ADD, "scatter")
+    if reduce not in _SCATTER_REDUCE:
+        raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
+    return _scatter_into(x, dim, index, src, _SCATTER_REDUCE[reduce], "scatter")
 
 
 def scatter_add(x, dim, index, src):
@@ -304,6 +311,117 @@ def scatter_add(x, dim, index, src):
 
 def scatter_add_(x, dim, index, src):
     return _scatter_into(x, dim, index, src, OP.SCATTER_ADD, "scatter_add_")
+
+
+_REDUCTIONS = {"sum": OP.SCATTER_ADD, "mean": OP.SCATTER_ADD, "prod": OP.SCATTER_MUL, "amax": OP.SCATTER_AMAX,
+               "amin": OP.SCATTER_AMIN}
+_INT_RANGE = {dt.int32: (-(1 << 31), (1 << 31) - 1), dt.int64: (-(1 << 63), (1 << 63) - 1), dt.uint8: (0, 255),
+              dt.bool_: (False, True)}
+
+
+def _start(reduce, dtype):
+    """What a reduction starts from where include_self=False (its identity)."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.is_floating_point:
+        return -math.inf if reduce == "amax" else math.inf
+    return _INT_RANGE[dtype][0 if reduce == "amax" else 1]
+
+
+def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
+    """torch.scatter_reduce: each src element folded into x at its index along dim by sum, prod, mean, amax or amin
+    (x's own values among them unless include_self=False). Differentiable in x and src for float dtypes; amax and
+    amin share the gradient evenly among the elements that reach the result, as torch."""
+    from ..autograd.grad_mode import no_grad
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"scatter_reduce(): reduce argument must be one of sum, prod, mean, amax, amin, got "
+                           f"{reduce!r}")
+    if not isinstance(x, Tensor) or not isinstance(src, Tensor):
+        raise TypeError("scatter_reduce(): self and src must be tensors")
+    if src._dtype is not x._dtype:
+        raise RuntimeError(f"scatter_reduce(): expected self and src to have one dtype, got {x.dtype.name} and "
+                           f"{src.dtype.name}")
+    index = _long_index(index, "scatter_reduce")
+    d = x._dim(dim, "scatter_reduce")
+    op = _REDUCTIONS[reduce]
+    if x._dtype is dt.bool_:  # bools: a sum is an or, a product an and (as torch); no mean
+        if reduce == "mean":
+            raise RuntimeError("scatter_reduce(): reduce='mean' does not take bool tensors")
+        op = {"sum": OP.SCATTER_AMAX, "prod": OP.SCATTER_AMIN}.get(reduce, op)
+    with no_grad():
+        out = clone(x)
+        if not include_self:
+            _scatter_into(out, d, index, _start(reduce, x._dtype), OP.SCATTER, "scatter_reduce")
+        _scatter_into(out, d, index, src, op, "scatter_reduce")
+        count = None
+        if reduce == "mean":
+            count = _scatter_into(full_like(x, 1 if include_self else 0), d, index, 1, OP.SCATTER_ADD,
+                                  "scatter_reduce")
+            count = ew.where(ew.eq(count, 0), 1, count)
+            out = ew.div(out, count, rounding_mode=None if x._dtype.is_floating_point else "floor")
+    if needs_grad(x, src):
+        record(out, "ScatterReduceBackward", (x, src),
+               _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count))
+    return out
+
+
+def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
+    """The gradients of x and src: each element's share of its position's result."""
+    from .shape import _zeros
+    used = _leading(src, index._shape)  # the part of src the index reads
+
+    def hit():  # the positions of x that some src element reaches
+        return ew.ne(_scatter_into(_zeros(x), d, index, 1, OP.SCATTER_ADD, "scatter_reduce_backward"), 0)
+
+    def place(g_used):  # a gradient of the used part of src as one of the whole src
+        if used is src:
+            return g_used
+        whole = _zeros(src)
+        copy_(_leading(whole, index._shape), g_used)
+        return whole
+
+    def of_x(gx):
+        return gx if include_self else ew.where(hit(), 0.0, gx)
+
+    def rule(g):
+        if reduce == "sum":
+            return of_x(g), place(gather(g, d, index))
+        if reduce == "mean":
+            share = ew.div(g, count)
+            return of_x(share), place(gather(share, d, index))
+        if reduce in ("amax", "amin"):  # x's equal values count among the ties even where excluded, as torch
+            from_src = ew.eq(used, gather(out, d, index))
+            from_x = ew.eq(x, out)
+            n = _scatter_into(cast(from_x, g._dtype), d, index, cast(from_src, g._dtype), OP.SCATTER_ADD,
+                              "scatter_reduce_backward")
+            share = ew.div(g, n)
+            return of_x(ew.where(from_x, share, 0.0)), place(ew.where(from_src, gather(share, d, index), 0.0))
+        # prod: each factor's gradient is the product of the others, taken without dividing by a zero
+        zero_x = ew.eq(x, 0) if include_self else ew.logical_and(ew.eq(x, 0), ew.logical_not(hit()))
+        zeros = _scatter_into(cast(zero_x, g._dtype), d, index, cast(ew.eq(used, 0), g._dtype), OP.SCATTER_ADD,
+                              "scatter_reduce_backward")
+        start = ew.where(zero_x, 1.0, x) if include_self else ew.where(hit(), 1.0, ew.where(ew.eq(x, 0), 1.0, x))
+        nonzero = _scatter_into(clone(start), d, index, ew.where(ew.eq(used, 0), 1.0, used), OP.SCATTER_MUL,
+                                "scatter_reduce_backward")
+
+        def others(f, z, p):  # the product of the other factors of a factor f, from its position's zeros and product
+            return ew.where(ew.eq(z, 0), ew.div(p, ew.where(ew.eq(f, 0), 1.0, f)),
+                            ew.where(ew.logical_and(ew.eq(z, 1), ew.eq(f, 0)), p, 0.0))
+        gx = ew.mul(g, others(x, zeros, nonzero))
+        gsrc = ew.mul(gather(g, d, index), others(used, gather(zeros, d, index), gather(nonzero, d, index)))
+        return of_x(gx), place(gsrc)
+    return rule
+
+
+def _leading(t, shape):
+    """The view of t's first shape[k] elements along every dim k."""
+    from .shape import narrow
+    for k, n in enumerate(shape):
+        if t._shape[k] != n:
+            t = narrow(t, k, 0, n)
+    return t
 
 
 def _along(index, shape, d, op):
