@@ -169,6 +169,19 @@ def test_dynamic_batch_runs_any_batch_up_to_the_maximum():
         plan(tt.randn(33, 1, 8, 8))
 
 
+def test_dynamic_batch_through_conv2d_chunks(monkeypatch):
+    """Eager conv2d cuts a batch into chunks of columns by size (more chunks for more images); traced, the batch is
+    one chunk, so the recorded calls are the same at every batch size and the plan matches eager mode."""
+    from tinytorch.ops.conv import _Window
+    monkeypatch.setattr(_Window, "chunk_bytes", 1)  # eager: one image per chunk
+    model = cnn().eval()
+    with tt.no_grad():
+        plan = jit.trace(model, tt.randn(4, 1, 8, 8), dynamic_batch=True, max_batch=16)
+        for b in (1, 3, 16):
+            x = tt.randn(b, 1, 8, 8)
+            np.testing.assert_allclose(plan(x).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_dynamic_batch_refused_when_work_depends_on_the_batch():
     with pytest.raises(jit.TraceError, match="dynamic_batch"):
         jit.trace(lambda x: x * x.shape[0], tt.randn(8, 3), dynamic_batch=True)

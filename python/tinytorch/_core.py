@@ -35,6 +35,11 @@ ATTENTION = struct.Struct("=di4x")
 SCALE = struct.Struct("=d")
 NO_ATTRS = b""
 
+# True while tinytorch.jit records the calls of a function: ops that would cut their work into pieces by size
+# (conv2d's chunks of columns) then make one call of the whole, so that the recorded list is the same at every
+# batch size (dynamic_batch plans).
+tracing = False
+
 
 def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
     """Runs one kernel on tuples of tensors. `name`, the public op, heads the message of any error it reports."""

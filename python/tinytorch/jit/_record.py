@@ -90,14 +90,14 @@ def record(fn, inputs):
     if _active is not None:
         raise RuntimeError("tinytorch.jit.trace(): cannot trace inside another trace")
     rec = _active = Recording(inputs)
-    _core.run, _core.new_buffer = _record_run, _record_new_buffer
+    _core.run, _core.new_buffer, _core.tracing = _record_run, _record_new_buffer, True
     for m, (_, read) in _wrapped.items():
         setattr(Tensor, m, read)
     try:
         outputs = fn(*inputs)
     finally:
         _active = None
-        _core.run, _core.new_buffer = _run, _new_buffer
+        _core.run, _core.new_buffer, _core.tracing = _run, _new_buffer, False
         for m, (original, _) in _wrapped.items():
             setattr(Tensor, m, original)
     return outputs, rec

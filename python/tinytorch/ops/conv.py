@@ -172,7 +172,8 @@ class _Window:
     When the weights want a gradient and the whole batch's columns fit in 64 MB, they go into one buffer, chunk
     after chunk, and are kept for the weight gradient (backward reuses that buffer for the input gradient's
     columns anyway, so the peak does not grow); otherwise backward makes them again from the input.
-    The chunks depend on the sizes alone, so results do not depend on the thread count."""
+    The chunks depend on the sizes alone, so results do not depend on the thread count. Under jit tracing the
+    batch is one chunk: a plan replays one list of calls, the same at every batch size."""
     chunk_bytes = 1 << 24
     keep_bytes = 1 << 26
 
@@ -188,7 +189,7 @@ class _Window:
         n, c = x._shape[:2]
         shape = self.kernel + self.out_hw
         per_image = c * shape[0] * shape[1] * shape[2] * shape[3] * x._dtype.itemsize
-        step = max(1, min(n, self.chunk_bytes // max(1, per_image)))
+        step = n if _core.tracing else max(1, min(n, self.chunk_bytes // max(1, per_image)))
         if buf is None:
             whole = keep and n * per_image <= self.keep_bytes
             buf = empty((n if whole else step, c) + shape, x._dtype, x._device, self.op)
