@@ -59,7 +59,7 @@ inline void map1_contig(const A* __restrict x, R* __restrict y, int64_t n, const
 // y = f(x) elementwise, A -> R.
 template <class A, class R, class F>
 void map1(const tt_view& in, const tt_view& out, int64_t grain, const F& f) {
-  constexpr bool kStreams = std::is_floating_point_v<A> && std::is_same_v<A, R> && TakesVectors<F>::value;
+  constexpr bool kStreams = kStreamable<A, R, F>;
   const bool stream = kStreams && should_stream(numel(out) * int64_t(sizeof(R)));
   const tt_view* views[2] = {&in, &out};
   Walk<2>(views).run(
@@ -95,7 +95,7 @@ inline void map2_scalar_a(A a, const A* __restrict b, R* __restrict y, int64_t n
 template <class A, class R, class F>
 void map2(const Call& c, int64_t grain, const F& f) {
   const tt_view* views[3] = {&c.in[0], &c.in[1], &c.out[0]};
-  constexpr bool kStreams = std::is_floating_point_v<A> && std::is_same_v<A, R> && TakesVectors<F>::value;
+  constexpr bool kStreams = kStreamable<A, R, F>;
   const bool stream = kStreams && should_stream(numel(c.out[0]) * int64_t(sizeof(R)));
   Walk<3>(views).run(
       [&](char** p, const int64_t* s, int64_t n) {

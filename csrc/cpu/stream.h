@@ -54,6 +54,10 @@ struct TakesVectors : std::false_type {};
 template <class F>
 struct TakesVectors<F, std::void_t<decltype(F::kVectors)>> : std::true_type {};
 
+// Whether an elementwise map A -> R by F can stream: float in and out alike, F taking whole vectors.
+template <class A, class R, class F>
+constexpr bool kStreamable = std::is_floating_point_v<A> && std::is_same_v<A, R> && TakesVectors<F>::value;
+
 // An input row of a streamed op: contiguous, or one element broadcast (stride 0).
 template <class T>
 struct Lane {

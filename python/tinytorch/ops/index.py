@@ -372,9 +372,6 @@ def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
     from .shape import _zeros
     used = _leading(src, index._shape)  # the part of src the index reads
 
-    def hit():  # the positions of x that some src element reaches
-        return ew.ne(_scatter_into(_zeros(x), d, index, 1, OP.SCATTER_ADD, "scatter_reduce_backward"), 0)
-
     def place(g_used):  # a gradient of the used part of src as one of the whole src
         if used is src:
             return g_used
@@ -382,10 +379,14 @@ def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
         copy_(_leading(whole, index._shape), g_used)
         return whole
 
-    def of_x(gx):
-        return gx if include_self else ew.where(hit(), 0.0, gx)
-
     def rule(g):
+        # where include_self=False: the positions of x that some src element reaches, whose own value is left out
+        hit = None if include_self else ew.ne(_scatter_into(_zeros(x), d, index, 1, OP.SCATTER_ADD,
+                                                            "scatter_reduce_backward"), 0)
+
+        def of_x(gx):
+            return gx if hit is None else ew.where(hit, 0.0, gx)
+
         if reduce == "sum":
             return of_x(g), place(gather(g, d, index))
         if reduce == "mean":
@@ -399,10 +400,11 @@ def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
             share = ew.div(g, n)
             return of_x(ew.where(from_x, share, 0.0)), place(ew.where(from_src, gather(share, d, index), 0.0))
         # prod: each factor's gradient is the product of the others, taken without dividing by a zero
-        zero_x = ew.eq(x, 0) if include_self else ew.logical_and(ew.eq(x, 0), ew.logical_not(hit()))
+        factor_x = x if hit is None else ew.where(hit, 1.0, x)  # a left-out x is a factor of 1
+        zero_x = ew.eq(factor_x, 0)
         zeros = _scatter_into(cast(zero_x, g._dtype), d, index, cast(ew.eq(used, 0), g._dtype), OP.SCATTER_ADD,
                               "scatter_reduce_backward")
-        start = ew.where(zero_x, 1.0, x) if include_self else ew.where(hit(), 1.0, ew.where(ew.eq(x, 0), 1.0, x))
+        start = ew.where(zero_x, 1.0, factor_x)
         nonzero = _scatter_into(clone(start), d, index, ew.where(ew.eq(used, 0), 1.0, used), OP.SCATTER_MUL,
                                 "scatter_reduce_backward")
 
