@@ -46,6 +46,9 @@ struct Backend {
   // Byte copies; src and dst may be host memory (host flags) or this backend's memory.
   tt_status (*copy)(void* dst, bool dst_host, const void* src, bool src_host, int64_t nbytes);
   void (*release_cached)();  // gives idle cached memory back to the system; null when the backend keeps none
+  // The dtypes (one bit each) this backend's kernel for op takes, within those the op admits (op_dtypes);
+  // null: all of them. tt_op_supported reads it, so a Python fallback never has to guess.
+  uint32_t (*dtypes)(int32_t op);
   Kernel kernels[TT_OP_COUNT];
 };
 

@@ -9,7 +9,7 @@
 #include <new>
 #include <vector>
 
-#include "internal.h"
+#include "ops.h"
 
 namespace tt {
 namespace plan {
@@ -260,17 +260,6 @@ tt_status read_io(tt_plan& p, const uint8_t* q, const char* table, uint32_t i, I
   return read_view(p, q + 64, Where{table, i}, &io->view);
 }
 
-// A counter that a known op advances and that tt_run's checks never read: no need to re-validate each run.
-bool free_counter(int32_t op, uint32_t offset) {
-  switch (op) {
-    case TT_OP_RAND_UNIFORM: case TT_OP_RAND_NORMAL: case TT_OP_RAND_INT:
-      return offset == offsetof(tt_random_attrs, offset);
-    case TT_OP_ADAM_STEP: return offset == offsetof(tt_adam_attrs, step);
-    case TT_OP_ADAGRAD_STEP: return offset == offsetof(tt_adagrad_attrs, step);
-    default: return false;
-  }
-}
-
 // One call record at q (at most `left` bytes); *used is its size.
 tt_status read_call(tt_plan& p, uint32_t index, const uint8_t* q, uint64_t left, uint64_t* used) {
   if (left < kCallBytes)
@@ -336,7 +325,7 @@ tt_status read_call(tt_plan& p, uint32_t index, const uint8_t* q, uint64_t left,
         return fail(TT_ERR_INVALID_ARGUMENT, "%s: call %u (%s): advance %u: attrs_offset %u is advanced twice", kLoad,
                     index, name, k, a.offset);
     std::memcpy(&a.stored, reinterpret_cast<const char*>(s.attrs.data()) + a.offset, 8);
-    s.recheck |= !free_counter(s.op, a.offset);
+    s.recheck |= !is_counter(s.op, a.offset);  // validation never reads a counter: no need to redo it each run
     s.advances.push_back(a);
   }
   *used = size;

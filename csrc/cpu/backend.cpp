@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../core/ops.h"
 #include "isa.h"
 
 namespace tt {
@@ -101,6 +102,17 @@ tt_status cpu_copy(void* dst, bool, const void* src, bool, int64_t nbytes) {
   return TT_OK;
 }
 
+// The arithmetic kernels compute as stored, in float32/float64 and the integers; half-precision arithmetic is
+// run by the Python layer through float32. Kernels that move, compare or draw values take every dtype.
+uint32_t cpu_dtypes(int32_t op) {
+  switch (op_info(op)->family) {
+    case F_UNARY: case F_UNARY_FLOAT: case F_BINARY: case F_REDUCE: case F_REDUCE_ARG: case F_SCAN: case F_MATMUL:
+      return kAllDtypes & ~kHalves;
+    default:
+      return op == TT_OP_COL2IM ? kFullFloats : kAllDtypes;
+  }
+}
+
 struct Isa {
   const char* name;
   bool (*supported)();
@@ -131,7 +143,7 @@ const Isa kIsas[] = {
     {"scalar", always, [](Kernel* t) { using namespace scalar; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
 };
 
-Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, cpu_release_cached, {}};
+Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, cpu_release_cached, cpu_dtypes, {}};
 const Isa* g_isa = nullptr;
 std::mutex g_isa_mutex;
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../core/ops.h"
 #include "common.cuh"
 
 namespace tt {
@@ -139,12 +140,21 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
+// Copies and creation take every dtype; the arithmetic kernels float32 and float64.
+uint32_t dtypes(int32_t op) {
+  switch (op) {
+    case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: return kAllDtypes;
+    default: return kFullFloats;
+  }
+}
+
 }  // namespace
 }  // namespace cu
 
 Backend* cuda_backend() {
   static Backend* b = [] {
-    static Backend backend = {"cuda", cu::device_count, cu::alloc, cu::release, cu::copy, cu::release_cached, {}};
+    static Backend backend = {"cuda",   cu::device_count, cu::alloc,  cu::release,
+                              cu::copy, cu::release_cached, cu::dtypes, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
     return &backend;

@@ -13,6 +13,8 @@
 
 namespace nb = nanobind;
 
+void bind_tables(nb::module_& m);  // tables.cpp: the op and attrs descriptions
+
 namespace {
 
 [[noreturn]] void raise_status(tt_status s) {
@@ -256,11 +258,7 @@ NB_MODULE(_C, m) {
 
   m.def("run", &run, nb::arg("op"), nb::arg("inputs"), nb::arg("outputs"), nb::arg("attrs"),
         "Runs one op on tuples of tensors (their fields give the views); attrs is the packed attrs struct.");
-  m.def("op_names", [] {
-    nb::list names;
-    for (int32_t i = 0; i < TT_OP_COUNT; ++i) names.append(tt_op_name(i));
-    return names;
-  });
+  bind_tables(m);
   m.def("cpu_isa", [] { return std::string(tt_cpu_isa()); });
   m.def("set_cpu_isa", [](const std::string& isa) { check(tt_set_cpu_isa(isa.c_str())); });
   m.def("set_num_threads", [](int32_t n) { check(tt_set_num_threads(n)); });

@@ -12,27 +12,35 @@ class _Ops:
     """Op codes by name, read from the library's own table (tt_ops.def)."""
 
 
+# [(name, family, n_inputs, n_outputs, attrs)] in op-number order: tt_ops.def as the library was built from it
+OPS = tuple(_C.op_table())
 OP = _Ops()
-for _code, _name in enumerate(_C.op_names()):
-    setattr(OP, _name, _code)
+for _code, _row in enumerate(OPS):
+    setattr(OP, _row[0], _code)
+OP_NAMES = tuple(row[0] for row in OPS)
 
-# attrs structs of tinytorch.h, packed in native layout
-FILL = struct.Struct("=dq")
-ARANGE = struct.Struct("=ddqq")
-REDUCE = struct.Struct("=I")
-DIM = struct.Struct("=i")
-SORT = struct.Struct("=iiq")
-RANDOM = struct.Struct("=QQdd")
-SGD = struct.Struct("=ddddiii4x")  # trailing pad bytes: the C structs' sizeof
-ADAM = struct.Struct("=dddddqiii4x")
-RMSPROP = struct.Struct("=dddddii")
-ADAGRAD = struct.Struct("=ddddqi4x")
-CROSS_ENTROPY = struct.Struct("=qd")
-CONV = struct.Struct("=6q")
-POOL = struct.Struct("=8qiiq")
-NORM = struct.Struct("=di4x")
-ATTENTION = struct.Struct("=di4x")
-SCALE = struct.Struct("=d")
+
+def _packer(size, fields):
+    """The struct.Struct of one C attrs struct: its fields in order at the offsets C gives (offsetof), the gaps
+    and the tail as pad bytes, so that pack() yields exactly sizeof bytes."""
+    fmt, at = "=", 0
+    for _, offset, code, count, _ in fields:
+        fmt += f"{offset - at}x" if offset > at else ""
+        fmt += f"{count}{code}" if count > 1 else code
+        at = offset + count * struct.calcsize("=" + code)
+    return struct.Struct(fmt + (f"{size - at}x" if size > at else ""))
+
+
+# attrs struct name (tt_<name>_attrs) -> (sizeof, [(field, offset, format, count, is_counter)]), from tt_attrs.def
+ATTRS_LAYOUTS = _C.attrs_layouts()
+ATTRS = {name: _packer(*layout) for name, layout in ATTRS_LAYOUTS.items()}
+FILL, ARANGE, REDUCE, DIM, SORT = ATTRS["fill"], ATTRS["arange"], ATTRS["reduce"], ATTRS["dim"], ATTRS["sort"]
+RANDOM, SGD, ADAM, RMSPROP, ADAGRAD = ATTRS["random"], ATTRS["sgd"], ATTRS["adam"], ATTRS["rmsprop"], ATTRS["adagrad"]
+CROSS_ENTROPY, CONV, POOL, NORM = ATTRS["cross_entropy"], ATTRS["conv"], ATTRS["pool"], ATTRS["norm"]
+ATTENTION, SCALE = ATTRS["attention"], ATTRS["scale"]
+# op code -> byte offsets of the attrs fields a replayed plan advances (TT_COUNTER: Philox offsets, step counts)
+COUNTERS = {code: tuple(f[1] for f in ATTRS_LAYOUTS[row[4]][1] if f[4])
+            for code, row in enumerate(OPS) if row[4] != "none" and any(f[4] for f in ATTRS_LAYOUTS[row[4]][1])}
 NO_ATTRS = b""
 
 # True while tinytorch.jit records the calls of a function: ops that would cut their work into pieces by size
@@ -51,6 +59,19 @@ def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
         raise type(e)(f"{name}(): {e}") from None
     for t in outputs:  # autograd compares these versions to catch in-place changes of saved tensors
         t._version[0] += 1
+
+
+_supported = {}
+
+
+def supported(op, device, dtype):
+    """Whether `device` has a kernel for `op` computing in `dtype` (the C ABI's tt_op_supported): where it has
+    none, callers run a composite of other ops instead."""
+    key = (op, device, dtype)
+    found = _supported.get(key)
+    if found is None:
+        found = _supported[key] = _C.op_supported(op, device.code, device.ordinal, dtype.code)
+    return found
 
 
 def layout(shape, op="empty"):

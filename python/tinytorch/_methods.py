@@ -119,7 +119,8 @@ def _fused_inplace(op, fn, name):
     v.mul_(b).addcmul_(g, g, value=1 - b), p.addcdiv_(m, denom, value=-lr))."""
     def method(self, tensor1, tensor2, *, value=1):
         scale = _core.SCALE.pack(ew._scale_number(value, name))
-        if self._device.type == "cpu" and ew.write_through(self, op, name, tensor1, tensor2, attrs=scale):
+        if _core.supported(op, self._device, self._dtype) and ew.write_through(self, op, name, tensor1, tensor2,
+                                                                                attrs=scale):
             return self
         return ew.apply_inplace(self, fn, name, tensor1, tensor2, value=value)
     method.__name__ = name

@@ -405,8 +405,31 @@ static void test_library(void) {
   tt_buffer_release(b);
 }
 
+/* tt_op_supported asks the backend's table: it agrees with what tt_run does, and refuses bad arguments. */
+static void test_op_supported(void) {
+  const tt_device cpu = {TT_CPU, 0}, cpu1 = {TT_CPU, 1}, cuda = {TT_CUDA, 0}, metal = {TT_METAL, 0};
+  const int64_t n = 2;
+  tt_buffer* b = new_buffer(4 * sizeof(uint16_t));
+  tt_view x = make_view(b, TT_FLOAT16, 1, &n, NULL, 0), y = make_view(b, TT_FLOAT16, 1, &n, NULL, 2);
+  CHECK(tt_op_supported(TT_OP_ADD, cpu, TT_FLOAT32) == 1, "ADD float32 on the CPU");
+  CHECK(tt_op_supported(TT_OP_EQ, cpu, TT_FLOAT16) == 1, "EQ float16 on the CPU");
+  CHECK(tt_op_supported(TT_OP_EXP, cpu, TT_INT32) == 0, "EXP int32: exp takes floating dtypes");
+  CHECK(tt_op_supported(TT_OP_ADAM_STEP, cpu, TT_FLOAT16) == 0, "ADAM_STEP float16");
+  /* no float16 arithmetic kernel on the CPU: tt_run says so as tt_op_supported does */
+  CHECK(tt_op_supported(TT_OP_ADD, cpu, TT_FLOAT16) == 0, "ADD float16 on the CPU");
+  const tt_view in[2] = {x, x};
+  CHECK_ERR(tt_run(TT_OP_ADD, in, 2, &y, 1, NULL, 0), TT_ERR_UNSUPPORTED, "no kernel for float16");
+  CHECK(tt_op_supported(-1, cpu, TT_FLOAT32) == 0 && tt_op_supported(TT_OP_COUNT, cpu, TT_FLOAT32) == 0, "bad op");
+  CHECK(tt_op_supported(TT_OP_ADD, cpu, -1) == 0 && tt_op_supported(TT_OP_ADD, cpu, TT_DTYPE_COUNT) == 0, "bad dtype");
+  CHECK(tt_op_supported(TT_OP_ADD, cpu1, TT_FLOAT32) == 0, "a second CPU does not exist");
+  CHECK(tt_device_count(TT_CUDA) > 0 || tt_op_supported(TT_OP_ADD, cuda, TT_FLOAT32) == 0, "CUDA absent");
+  CHECK(tt_device_count(TT_METAL) > 0 || tt_op_supported(TT_OP_ADD, metal, TT_FLOAT32) == 0, "Metal absent");
+  tt_buffer_release(b);
+}
+
 int main(void) {
   test_library();
+  test_op_supported();
   test_fill();
   test_arange();
   test_elementwise();

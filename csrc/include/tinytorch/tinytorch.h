@@ -55,7 +55,7 @@ typedef struct tt_device {
 } tt_device;
 
 typedef enum tt_op {
-#define TT_OP(name, number, family, n_in, n_out) TT_OP_##name = number,
+#define TT_OP(name, number, family, n_in, n_out, attrs) TT_OP_##name = number,
 #include "tt_ops.def"
 #undef TT_OP
   TT_OP_COUNT
@@ -74,92 +74,18 @@ typedef struct tt_view {
   int64_t strides[TT_MAX_DIMS];
 } tt_view;
 
-/* ---- attrs, one struct per op family ---- */
-typedef struct tt_fill_attrs {
-  double value;   /* used by floating dtypes */
-  int64_t ivalue; /* used by integer and bool dtypes */
-} tt_fill_attrs;
-
-typedef struct tt_arange_attrs {
-  double start, step;   /* floating dtypes */
-  int64_t istart, istep; /* integer dtypes */
-} tt_arange_attrs;
-
-typedef struct tt_reduce_attrs {
-  uint32_t axes; /* bit d set: axis d of the input is reduced */
-} tt_reduce_attrs;
-
-typedef struct tt_dim_attrs {
-  int32_t dim; /* non-negative */
-} tt_dim_attrs;
-
-typedef struct tt_sort_attrs {
-  int32_t descending;
-  int32_t stable;
-  int64_t k; /* outputs hold the first k of each sorted row (topk); k == row length sorts fully */
-} tt_sort_attrs;
-
-typedef struct tt_random_attrs {
-  uint64_t seed;
-  uint64_t offset; /* Philox counter of the first element */
-  double a, b;     /* uniform: [a, b); normal: mean a, std b; int: [a, b) */
-} tt_random_attrs;
-
-typedef struct tt_sgd_attrs {
-  double lr, momentum, dampening, weight_decay;
-  int32_t nesterov, maximize;
-  int32_t first_step; /* the momentum buffer starts as the gradient */
-} tt_sgd_attrs;
-
-typedef struct tt_adam_attrs {
-  double lr, beta1, beta2, eps, weight_decay;
-  int64_t step;      /* 1 on the first update */
-  int32_t amsgrad, maximize;
-  int32_t decoupled; /* AdamW: weight decay scales the parameter instead of joining the gradient */
-} tt_adam_attrs;
-
-typedef struct tt_rmsprop_attrs {
-  double lr, alpha, eps, weight_decay, momentum;
-  int32_t centered, maximize;
-} tt_rmsprop_attrs;
-
-typedef struct tt_adagrad_attrs {
-  double lr, lr_decay, weight_decay, eps;
-  int64_t step; /* 1 on the first update */
-  int32_t maximize;
-} tt_adagrad_attrs;
-
-typedef struct tt_cross_entropy_attrs {
-  int64_t ignore_index;
-  double label_smoothing;
-} tt_cross_entropy_attrs;
-
-typedef struct tt_conv_attrs {
-  int64_t stride[2], padding[2], dilation[2]; /* (h, w); stride and dilation >= 1, padding >= 0 */
-} tt_conv_attrs;
-
-typedef struct tt_pool_attrs {
-  int64_t kernel[2], stride[2], padding[2], dilation[2]; /* (h, w) */
-  int32_t count_include_pad; /* AVG: padded positions count in the divisor */
-  int32_t adaptive;          /* window i spans [floor(i*H/OH), ceil((i+1)*H/OH)); kernel/stride/padding unused */
-  int64_t divisor_override;  /* AVG: divide by this when > 0 */
-} tt_pool_attrs;
-
-typedef struct tt_norm_attrs {
-  double eps;  /* rstd = 1 / sqrt(var + eps), var biased */
-  int32_t rms; /* RMS norm: mean is taken as 0 */
-  int32_t pad_;
-} tt_norm_attrs;
-
-typedef struct tt_attention_attrs {
-  double scale;   /* scores = q . k * scale + mask */
-  int32_t causal; /* also mask key j > query i (top-left aligned, as torch) */
-  int32_t pad_;
-} tt_attention_attrs;
-
-typedef struct tt_scale_attrs {
-  double value; /* the factor of a fused multiply or divide (ADDCMUL, ADDCDIV) */
-} tt_scale_attrs;
+/* ---- attrs: one plain struct per kind of op, declared from tt_attrs.def (read it for the fields) ---- */
+#define TT_FIELD(type, name) type name;
+#define TT_ARRAY(type, name, count) type name[count];
+#define TT_COUNTER(type, name) type name;
+#define TT_PAD(type, name) type name;
+#define TT_ATTRS(name, fields) typedef struct tt_##name##_attrs { fields } tt_##name##_attrs;
+#include "tt_attrs.def"
+#undef TT_ATTRS
+#undef TT_PAD
+#undef TT_COUNTER
+#undef TT_ARRAY
+#undef TT_FIELD
 
 /* ---- library ---- */
 TT_API int32_t tt_abi_version(void);
@@ -206,6 +132,12 @@ TT_API tt_status tt_buffer_read(const tt_buffer* src, int64_t src_offset, void* 
  * attrs points at the op family's struct (NULL for families without one); attrs_size is its sizeof. */
 TT_API tt_status tt_run(int32_t op, const tt_view* inputs, int32_t n_inputs, const tt_view* outputs,
                         int32_t n_outputs, const void* attrs, size_t attrs_size);
+
+/* 1 when `device` (present and built) has a kernel for `op` on `dtype`, the dtype the op computes in: its first
+ * input's (the source of SCATTER*, whose first input is the index), or its output's for ops with no input (FILL,
+ * ARANGE, RAND_*). 0 otherwise, and for any argument out of range. Callers choose a composite of other ops where
+ * this says 0. */
+TT_API int32_t tt_op_supported(int32_t op, tt_device device, int32_t dtype);
 
 /* ---- plans: a recorded list of tt_run calls with every shape resolved (docs/plan-format.md) ----
  * A plan is loaded from a .ttp file written by tinytorch.export (or by tinytorch.jit in memory), validated whole

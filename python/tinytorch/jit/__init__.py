@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .. import _C
+from .. import _C, _core
 from ..autograd.grad_mode import no_grad
 from ..ops.random import default_generator
 from ..serialization import _atomic_write
@@ -143,7 +143,7 @@ def trace(fn=None, example_inputs=None, *, dynamic_batch=False, max_batch=None, 
         traces.append(t)
     names = _names(fn if not hasattr(fn, "forward") else fn.forward, len(inputs), input_names, "input")
     out_names = _names(lambda: None, len(traces[-1].outputs), output_names, "output")
-    spec = _build.build(traces, _C.op_names(), names, out_names, batches[0] or 0, rng)
+    spec = _build.build(traces, _core.OP_NAMES, names, out_names, batches[0] or 0, rng)
     bound = [(i, b.obj) for i, b in enumerate(spec.buffers) if b.kind == CONSTANT]
     for b in spec.buffers:
         b.obj = b.obj if b.kind == CONSTANT else None

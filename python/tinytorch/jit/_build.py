@@ -2,22 +2,10 @@
 the counters a replay must advance found by comparing two recordings."""
 import struct
 
-from .._core import OP
+from .._core import COUNTERS
 
 INPUT, CONSTANT, WORK = "input", "constant", "work"
 _I64 = struct.Struct("=q")
-
-
-def _counters():
-    """int64 attrs fields that a replayed step must move on rather than repeat, as op -> byte offsets in the
-    tinytorch.h struct: the Philox offset of every random op, the optimizers' step counts."""
-    table = {op: (8,) for op in (OP.RAND_UNIFORM, OP.RAND_NORMAL, OP.RAND_INT)}  # tt_random_attrs.offset
-    table[OP.ADAM_STEP] = (40,)      # tt_adam_attrs.step
-    table[OP.ADAGRAD_STEP] = (32,)   # tt_adagrad_attrs.step
-    return table
-
-
-COUNTERS = _counters()
 
 
 class TraceError(RuntimeError):

@@ -2,7 +2,9 @@
 import math
 import warnings
 
+from .. import _core
 from .. import _dtype as dt
+from .._core import OP
 from ..ops import elementwise as ew
 from ..ops import reduce as rd
 from ..ops import shape as sh
@@ -413,8 +415,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing):
     """Class-index cross-entropy as one fused log-softmax + NLL kernel forward and one kernel backward."""
-    from .. import _core
-    from .._core import OP
     from ..tensor import empty
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     logits = sh.reshape(sh.movedim(input, 1, -1), (-1, c)) if input.ndim > 1 else sh.unsqueeze(input, 0)
@@ -446,8 +446,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_tensor(input, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
-    if (weight is None and not target.dtype.is_floating_point and input.dtype in dt.FULL_FLOATS
-            and input.device.type == "cpu" and input.ndim >= 1):
+    if (weight is None and not target.dtype.is_floating_point and input.ndim >= 1
+            and _core.supported(OP.CROSS_ENTROPY, input.device, input.dtype)):
         return _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing)
     logp = log_softmax(input, 1 if input.ndim > 1 else 0)
     if target.dtype.is_floating_point:  # class probabilities

@@ -143,7 +143,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if mask is not None and mask_tail != (L, S):
         raise shapes_error()
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
-    if dropout_p > 0.0 or (mask is not None and needs_grad(mask)):
+    if dropout_p > 0.0 or (mask is not None and needs_grad(mask)) or \
+            not _core.supported(OP.ATTENTION, q._device, q._dtype):
         if is_causal:
             mask = _additive(_causal(L, S, q.device), compute)
         out = _composite(q, k, v, mask, dropout_p, scale)

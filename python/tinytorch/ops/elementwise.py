@@ -134,9 +134,10 @@ relu = _unary(OP.RELU, "relu", lambda g, x, y: _relu_grad(g, y), "o")
 
 
 def _relu_grad(g, y):
-    """One kernel where it can: same shape, dtype and CPU, and no graph to build through the rule (create_graph)."""
-    if (g._shape == y._shape and g._dtype is y._dtype and g._device.type == "cpu" and g._dtype in _DIRECT
-            and not needs_grad(g)):
+    """One kernel where it can: same shape and dtype, a device with the kernel, and no graph to build through the
+    rule (create_graph)."""
+    if (g._shape == y._shape and g._dtype is y._dtype and g._device is y._device and not needs_grad(g)
+            and _core.supported(OP.RELU_BACKWARD, g._device, g._dtype)):
         out = empty(g._shape, g._dtype, g._device, "relu_backward")
         _core.run(OP.RELU_BACKWARD, (g, y), (out,))
         return out
@@ -512,11 +513,11 @@ def _scale_number(value, name):
     return float(value)
 
 
-def _fuses(x, *others):
-    """Whether tensors may meet in one fused float kernel: float32/float64 alike, on the CPU (the CUDA backend has
-    only the primitives; elsewhere the composite form runs)."""
-    return type(x) is Tensor and x._dtype in dt.FULL_FLOATS and x._device.type == "cpu" and \
-        all(type(t) is Tensor and t._dtype is x._dtype and t._device is x._device for t in others)
+def _fuses(op, x, *others):
+    """Whether tensors may meet in op's fused kernel: tensors of one dtype and device that has the kernel
+    (elsewhere the composite form runs)."""
+    return type(x) is Tensor and all(type(t) is Tensor and t._dtype is x._dtype and t._device is x._device
+                                     for t in others) and _core.supported(op, x._device, x._dtype)
 
 
 def _ternary(op, name, x, tensor1, tensor2, scale):
@@ -542,7 +543,7 @@ def addcmul(x, tensor1, tensor2, value=1):
     """x + value * tensor1 * tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
     where the three are float tensors of one dtype on the CPU."""
     scale = _scale_number(value, "addcmul")
-    if not _fuses(x, tensor1, tensor2):
+    if not _fuses(OP.ADDCMUL, x, tensor1, tensor2):
         halves = _in_float32(addcmul, x, tensor1, tensor2, value)
         if halves is not None:
             return halves
@@ -571,7 +572,7 @@ def addcdiv(x, tensor1, tensor2, value=1):
             not tensor2._dtype.is_floating_point:
         raise RuntimeError(f"addcdiv(): integer division with addcdiv is not supported (tensor1 {tensor1.dtype.name},"
                            f" tensor2 {tensor2.dtype.name}); write x + value * tensor1 / tensor2")
-    if not _fuses(x, tensor1, tensor2):
+    if not _fuses(OP.ADDCDIV, x, tensor1, tensor2):
         halves = _in_float32(addcdiv, x, tensor1, tensor2, value)
         if halves is not None:
             return halves

@@ -84,7 +84,7 @@ def _unpool(g, indices, hw):
     from .creation import zeros
     from .index import scatter_add
     n, c = g._shape[:2]
-    if not needs_grad(g) and g._device.type == "cpu" and g._dtype in dt.FULL_FLOATS:
+    if not needs_grad(g) and _core.supported(OP.MAX_POOL2D_BACKWARD, g._device, g._dtype):
         grad = empty((n, c) + tuple(hw), g._dtype, g._device, "max_pool2d_backward")
         _core.run(OP.MAX_POOL2D_BACKWARD, (g, indices), (grad,), _core.NO_ATTRS, "max_pool2d_backward")
         return grad

@@ -7,12 +7,13 @@ from .. import _dtype as dt
 from .._core import OP
 from ..ops import elementwise as ew
 
-def _fused(p, grad):
-    return p.dtype in dt.FULL_FLOATS and grad.dtype is p.dtype and p.device.type == "cpu"
+def _fused(op, p, grad):
+    """Whether op's fused kernel takes this parameter (else the update runs as separate tensor ops)."""
+    return grad.dtype is p.dtype and grad.device == p.device and _core.supported(op, p.device, p.dtype)
 
 
 def sgd(p, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
-    if _fused(p, grad):
+    if _fused(OP.SGD_STEP, p, grad):
         attrs = _core.SGD.pack(lr, momentum, dampening, weight_decay, int(nesterov), int(maximize), int(first))
         _core.run(OP.SGD_STEP, (grad,), (p, buf if buf is not None else p), attrs)
         return
@@ -26,7 +27,7 @@ def sgd(p, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov, ma
 
 
 def adam(p, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled):
-    if _fused(p, grad):
+    if _fused(OP.ADAM_STEP, p, grad):
         attrs = _core.ADAM.pack(lr, beta1, beta2, eps, weight_decay, step, int(amsgrad), int(maximize),
                                 int(decoupled))
         _core.run(OP.ADAM_STEP, (grad,), (p, m, v, vmax if vmax is not None else v), attrs)
@@ -46,7 +47,7 @@ def adam(p, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, amsgrad
 
 
 def rmsprop(p, grad, sa, buf, ga, lr, alpha, eps, weight_decay, momentum, centered, maximize):
-    if _fused(p, grad):
+    if _fused(OP.RMSPROP_STEP, p, grad):
         attrs = _core.RMSPROP.pack(lr, alpha, eps, weight_decay, momentum, int(centered), int(maximize))
         _core.run(OP.RMSPROP_STEP, (grad,), (p, sa, buf if buf is not None else sa, ga if ga is not None else sa),
                   attrs)
@@ -68,7 +69,7 @@ def rmsprop(p, grad, sa, buf, ga, lr, alpha, eps, weight_decay, momentum, center
 
 
 def adagrad(p, grad, s, step, lr, lr_decay, weight_decay, eps, maximize):
-    if _fused(p, grad):
+    if _fused(OP.ADAGRAD_STEP, p, grad):
         _core.run(OP.ADAGRAD_STEP, (grad,), (p, s), _core.ADAGRAD.pack(lr, lr_decay, weight_decay, eps, step,
                                                                          int(maximize)))
         return
