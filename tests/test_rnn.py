@@ -238,7 +238,7 @@ def test_bad_input_names_the_layer(cls):
 
 def test_kernel_rejects_mismatched_operands():
     gx, gh, c = tt.zeros(2, 8), tt.zeros(2, 8), tt.zeros(2, 3)
-    with pytest.raises(Exception, match="LSTM_CELL"):
+    with pytest.raises(Exception, match=r"lstm_cell\(\): input 0 must be"):
         R.lstm_cell(gx, gh, c)
-    with pytest.raises(Exception, match="GRU_CELL"):
+    with pytest.raises(Exception, match=r"gru_cell\(\): "):
         R.gru_cell(tt.zeros(2, 6), tt.zeros(2, 6, dtype=tt.float64), tt.zeros(2, 2))

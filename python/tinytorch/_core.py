@@ -1,4 +1,6 @@
 """The one path from tensors to kernels: views as tuples, attrs as packed structs, output allocation."""
+import functools
+import re
 import struct
 
 from . import _C
@@ -50,15 +52,47 @@ tracing = False
 
 
 def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
-    """Runs one kernel on tuples of tensors. `name`, the public op, heads the message of any error it reports."""
+    """Runs one kernel on tuples of tensors. `name`, the public op (the kernel's own name in lower case when not
+    given), heads the message of any error it reports: `add(): ...`, as every other error of the op reads."""
     try:
         _C.run(op, inputs, outputs, attrs)
     except (ValueError, TypeError, IndexError, RuntimeError) as e:
-        if name is None:
-            raise
-        raise type(e)(f"{name}(): {e}") from None
+        raise type(e)(_kernel_message(op, name, str(e))) from None
     for t in outputs:  # autograd compares these versions to catch in-place changes of saved tensors
         t._version[0] += 1
+
+
+def _kernel_message(op, name, text):
+    """The library's message `OP: what` (after `not supported: ` for a missing kernel) as `name(): what`."""
+    lead = "not supported: " if text.startswith("not supported: ") else ""
+    body = text[len(lead):]
+    kernel = OP_NAMES[op] + ": " if 0 <= op < len(OP_NAMES) else ""
+    if kernel and body.startswith(kernel):
+        body = body[len(kernel):]
+    return f"{name or OP_NAMES[op].lower()}(): {lead}{body}"
+
+
+_NAMED = re.compile(r"^[A-Za-z_][\w.]*\(\): ")
+_RENAMED_ERRORS = (ValueError, TypeError, IndexError, RuntimeError)
+
+
+def public(name):
+    """Makes the errors of a composite op name the op the user called: `mse_loss(): ...`, not the `sub(): ...` of
+    the primitive inside it that raised. Only the builtin error classes are renamed (a subclass keeps its text)."""
+    prefix = name + "(): "
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except _RENAMED_ERRORS as e:
+                if type(e) not in _RENAMED_ERRORS or not e.args or not isinstance(e.args[0], str):
+                    raise
+                text = e.args[0]
+                raise type(e)(prefix + (text[_NAMED.match(text).end():] if _NAMED.match(text) else text)) from None
+        return op
+    return wrap
 
 
 _supported = {}

@@ -305,6 +305,7 @@ def scatter_(x, dim, index, src=None, value=None, reduce=None):
     return _scatter_into(x, dim, index, src, _SCATTER_REDUCE[reduce], "scatter")
 
 
+@_core.public("scatter_add")
 def scatter_add(x, dim, index, src):
     return scatter(x, dim, index, src, reduce="add")
 
