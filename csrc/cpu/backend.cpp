@@ -109,7 +109,7 @@ uint32_t cpu_dtypes(int32_t op) {
     case F_UNARY: case F_UNARY_FLOAT: case F_BINARY: case F_REDUCE: case F_REDUCE_ARG: case F_SCAN: case F_MATMUL:
       return kAllDtypes & ~kHalves;
     default:
-      return op == TT_OP_COL2IM ? kFullFloats : kAllDtypes;
+      return kAllDtypes;
   }
 }
 

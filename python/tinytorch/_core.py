@@ -44,6 +44,8 @@ ATTENTION, SCALE = ATTRS["attention"], ATTRS["scale"]
 COUNTERS = {code: tuple(f[1] for f in ATTRS_LAYOUTS[row[4]][1] if f[4])
             for code, row in enumerate(OPS) if row[4] != "none" and any(f[4] for f in ATTRS_LAYOUTS[row[4]][1])}
 NO_ATTRS = b""
+# the error classes the binding raises for a failed call (tinytorch._C turns each tt_status into one)
+_ERRORS = (ValueError, TypeError, IndexError, RuntimeError)
 
 # True while tinytorch.jit records the calls of a function: ops that would cut their work into pieces by size
 # (conv2d's chunks of columns) then make one call of the whole, so that the recorded list is the same at every
@@ -56,7 +58,7 @@ def run(op, inputs, outputs, attrs=NO_ATTRS, name=None):
     given), heads the message of any error it reports: `add(): ...`, as every other error of the op reads."""
     try:
         _C.run(op, inputs, outputs, attrs)
-    except (ValueError, TypeError, IndexError, RuntimeError) as e:
+    except _ERRORS as e:
         raise type(e)(_kernel_message(op, name, str(e))) from None
     for t in outputs:  # autograd compares these versions to catch in-place changes of saved tensors
         t._version[0] += 1
@@ -66,14 +68,13 @@ def _kernel_message(op, name, text):
     """The library's message `OP: what` (after `not supported: ` for a missing kernel) as `name(): what`."""
     lead = "not supported: " if text.startswith("not supported: ") else ""
     body = text[len(lead):]
-    kernel = OP_NAMES[op] + ": " if 0 <= op < len(OP_NAMES) else ""
-    if kernel and body.startswith(kernel):
+    kernel = OP_NAMES[op] + ": "
+    if body.startswith(kernel):
         body = body[len(kernel):]
     return f"{name or OP_NAMES[op].lower()}(): {lead}{body}"
 
 
 _NAMED = re.compile(r"^[A-Za-z_][\w.]*\(\): ")
-_RENAMED_ERRORS = (ValueError, TypeError, IndexError, RuntimeError)
 
 
 def public(name):
@@ -86,11 +87,11 @@ def public(name):
         def op(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
-            except _RENAMED_ERRORS as e:
-                if type(e) not in _RENAMED_ERRORS or not e.args or not isinstance(e.args[0], str):
+            except _ERRORS as e:
+                if type(e) not in _ERRORS or not e.args or not isinstance(e.args[0], str):
                     raise
-                text = e.args[0]
-                raise type(e)(prefix + (text[_NAMED.match(text).end():] if _NAMED.match(text) else text)) from None
+                named = _NAMED.match(e.args[0])
+                raise type(e)(prefix + e.args[0][named.end() if named else 0:]) from None
         return op
     return wrap
 
