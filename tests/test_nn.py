@@ -1,4 +1,6 @@
-"""nn: Module bookkeeping, layers against PyTorch with copied weights, losses, default initialisation."""
+"""nn: Module bookkeeping, state dicts, hooks, dropout, loss modules, default initialisation. The layers and losses
+against PyTorch (copied weights; outputs, input and parameter gradients, buffers) are rows of the op table
+(optable/nn.py), run by test_ops.py."""
 import collections
 
 import numpy as np
@@ -10,11 +12,6 @@ import tinytorch.nn.functional as F
 
 torch = pytest.importorskip("torch")
 rng = np.random.default_rng(0)
-
-
-def copy_weights(ours, theirs):
-    sd = {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
-    theirs.load_state_dict(sd)
 
 
 def close(a, b, rtol=1e-5, atol=1e-6):
@@ -109,63 +106,6 @@ def test_hooks_apply_and_to():
     assert lin.weight.dtype is tt.float32
 
 
-LAYERS = [
-    ("Linear", lambda m: m.Linear(5, 3), (4, 5)),
-    ("Bilinear", None, None),
-    ("LayerNorm", lambda m: m.LayerNorm(5), (4, 5)),
-    ("RMSNorm", lambda m: m.RMSNorm(5), (4, 5)),
-    ("BatchNorm1d", lambda m: m.BatchNorm1d(5), (4, 5)),
-    ("BatchNorm2d", lambda m: m.BatchNorm2d(3), (4, 3, 2, 2)),
-    ("GroupNorm", lambda m: m.GroupNorm(2, 4), (3, 4, 5)),
-    ("Embedding", None, None),
-    ("Flatten", lambda m: m.Flatten(), (2, 3, 4)),
-    ("Unflatten", lambda m: m.Unflatten(1, (2, 2)), (3, 4)),
-    ("Identity", lambda m: m.Identity(), (3, 4)),
-] + [(name, (lambda n: lambda m: getattr(m, n)())(name), (4, 5)) for name in
-     ["ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "Softplus", "Hardtanh",
-      "Hardsigmoid", "Hardswish", "LogSigmoid", "SELU", "CELU", "Softsign"]] + [
-    ("Softmax", lambda m: m.Softmax(1), (4, 5)),
-    ("LogSoftmax", lambda m: m.LogSoftmax(-1), (4, 5)),
-]
-
-
-@pytest.mark.parametrize("name,make,shape", [l for l in LAYERS if l[1]], ids=[l[0] for l in LAYERS if l[1]])
-def test_layer_forward_backward_matches_pytorch(name, make, shape):
-    ours, theirs = make(nn), make(torch.nn)
-    copy_weights(ours, theirs)
-    x = rng.standard_normal(shape).astype(np.float32) * 3
-    xa = tt.tensor(x, requires_grad=True)
-    xb = torch.tensor(x, requires_grad=True)
-    ya, yb = ours(xa), theirs(xb)
-    close(ya, yb, rtol=1e-4, atol=1e-5)
-    g = rng.standard_normal(tuple(yb.shape)).astype(np.float32)
-    ya.backward(tt.from_numpy(g))
-    yb.backward(torch.from_numpy(g))
-    close(xa.grad, xb.grad, rtol=1e-4, atol=1e-5)
-    for (n, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        close(p.grad, q.grad, rtol=1e-4, atol=1e-5)
-    for (n, b), c in zip(ours.named_buffers(), theirs.buffers()):
-        np.testing.assert_allclose(b.numpy(), c.numpy(), rtol=1e-5, atol=1e-6)
-
-
-def test_embedding_and_bilinear_match_pytorch():
-    ea, eb = nn.Embedding(10, 4, padding_idx=0), torch.nn.Embedding(10, 4, padding_idx=0)
-    copy_weights(ea, eb)
-    idx = rng.integers(0, 10, (3, 5))
-    ya, yb = ea(tt.from_numpy(idx)), eb(torch.from_numpy(idx))
-    close(ya, yb)
-    ya.sum().backward()
-    yb.sum().backward()
-    close(ea.weight.grad, eb.weight.grad)
-    np.testing.assert_array_equal(ea.weight.grad.numpy()[0], 0)
-    with pytest.raises(IndexError, match="out of range"):
-        ea(tt.tensor([10]))
-    ba, bb = nn.Bilinear(3, 4, 2), torch.nn.Bilinear(3, 4, 2)
-    copy_weights(ba, bb)
-    x1, x2 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
-    close(ba(tt.from_numpy(x1), tt.from_numpy(x2)), bb(torch.from_numpy(x1), torch.from_numpy(x2)))
-
-
 def test_dropout_follows_training_mode():
     drop = nn.Dropout(0.5)
     x = tt.ones(1000)
@@ -180,42 +120,6 @@ def test_dropout_follows_training_mode():
         assert (drop(x) == 0).sum().item() > 0
     finally:
         tt.Tensor.training = None
-
-
-LOSSES = [
-    ("mse_loss", lambda m, a, b: m.nn.functional.mse_loss(a, b), "float"),
-    ("l1_loss", lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="sum"), "float"),
-    ("smooth_l1_loss", lambda m, a, b: m.nn.functional.smooth_l1_loss(a, b, beta=0.5), "float"),
-    ("huber_loss", lambda m, a, b: m.nn.functional.huber_loss(a, b, delta=0.7), "float"),
-    ("cross_entropy", lambda m, a, b: m.nn.functional.cross_entropy(a, b), "class"),
-    ("cross_entropy_opts", lambda m, a, b: m.nn.functional.cross_entropy(
-        a, b, weight=m.tensor([1.0, 2.0, 0.5, 1.5]), ignore_index=2, label_smoothing=0.1), "class"),
-    ("cross_entropy_none", lambda m, a, b: m.nn.functional.cross_entropy(a, b, reduction="none",
-                                                                          label_smoothing=0.2), "class"),
-    ("cross_entropy_probs", lambda m, a, b: m.nn.functional.cross_entropy(a, b.softmax(1), label_smoothing=0.1),
-     "float"),
-    ("nll_loss", lambda m, a, b: m.nn.functional.nll_loss(a.log_softmax(1), b, reduction="sum"), "class"),
-    ("bce", lambda m, a, b: m.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid()), "float"),
-    ("bce_logits", lambda m, a, b: m.nn.functional.binary_cross_entropy_with_logits(
-        a, b.sigmoid(), pos_weight=m.tensor([1.0, 2.0, 3.0, 0.5])), "float"),
-    ("kl_div", lambda m, a, b: m.nn.functional.kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"),
-     "float"),
-    ("cosine_similarity", lambda m, a, b: m.nn.functional.cosine_similarity(a, b).sum(), "float"),
-    ("cosine_embedding", lambda m, a, b: m.nn.functional.cosine_embedding_loss(
-        a, b, m.tensor([1, -1, 1, -1, 1, 1])), "float"),
-]
-
-
-@pytest.mark.parametrize("name,fn,kind", LOSSES, ids=[l[0] for l in LOSSES])
-def test_losses_match_pytorch(name, fn, kind):
-    a = rng.standard_normal((6, 4)).astype(np.float32)
-    b = rng.integers(0, 4, 6) if kind == "class" else rng.standard_normal((6, 4)).astype(np.float32)
-    xa, xb = tt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    la, lb = fn(tt, xa, tt.tensor(b)), fn(torch, xb, torch.tensor(b))
-    close(la, lb, rtol=1e-5, atol=1e-6)
-    la.sum().backward()
-    lb.sum().backward()
-    close(xa.grad, xb.grad, rtol=1e-4, atol=1e-6)
 
 
 def test_loss_modules():

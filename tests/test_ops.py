@@ -1,6 +1,22 @@
-"""Generic forward tests driven by optable.OPS: every row, every dtype it supports, contiguous and non-contiguous
-inputs, against PyTorch (values, shapes and dtypes) and NumPy (values and shapes). Where PyTorch refuses an
-input, tinytorch must refuse it too, with a Python exception."""
+"""The generic op tests, driven by the op table (optable.OPS; the row format is optable._base.Row):
+
+- forward: every row, every dtype it supports, contiguous and non-contiguous inputs, against PyTorch (values,
+  shapes and dtypes) and NumPy (values and shapes); where PyTorch refuses an input, tinytorch must refuse it too,
+  with a Python exception; special values (nan, inf, -0.0) for the float ops that take them;
+- backward: for rows with `grad`, gradients from tinytorch.autograd.grad against torch.autograd.grad for a
+  random upstream gradient, on the bases of contiguous, transposed and stepped views (module rows: the
+  parameters' gradients too);
+- gradcheck: float64 gradients against torch again and against central finite differences of a random
+  projection of the outputs (tinytorch.autograd.gradcheck; inputs of more than GRAD_SAMPLE elements are
+  perturbed at GRAD_SAMPLE sampled coordinates); gradgradcheck: Hessian-vector products, the same two ways;
+- empty: a derived case with a zero-size leading dim, for rows without one (torch says whether it is taken);
+- errors: each row's bad inputs raise torch's exception class with a message naming the op.
+
+Device mode (TINYTORCH_TEST_DEVICE=cuda, see conftest.py): every row runs on the device and on the CPU and the
+results are compared (forward, gradients, second derivatives); a row the device cannot run is skipped with the
+device's reason ("not supported: ...", the binding's form of TT_ERR_UNSUPPORTED). Finite differences run only
+in CPU mode: the rules they check are the same Python on every device."""
+import contextlib
 import itertools
 import zlib
 
@@ -9,11 +25,14 @@ import pytest
 import torch
 
 import tinytorch as tt
-from optable import (DTYPES, FLOATS, OPS, SPECIALS, TORCH_DTYPE, check, dname, layout_values, make_np, tol,
-                     to_torch, to_tt, with_layout)
+from optable import (DTYPES, FLOATS, OPS, SPECIALS, TORCH_DTYPE, TT_DTYPE, check, dname, input_dtype,
+                     layout_values, make_np, tol, to_numpy, to_torch, to_tt, unsupported, with_layout)
 
 ERRORS = (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError)
 HALF = ("float16", "bfloat16")
+CPU = tt.device("cpu")
+GRAD_SAMPLE = 12  # coordinates perturbed per input by the finite-difference checks
+GRAD_CASES = 8  # cases per row checked by finite differences (the first non-empty ones)
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +43,15 @@ def _default_device(device):
     tt.set_default_device("cpu")
 
 
+@contextlib.contextmanager
+def default_device(device):
+    tt.set_default_device(device)
+    try:
+        yield
+    finally:
+        tt.set_default_device("cpu")
+
+
 def _layouts_for(row, dtype):
     """Contiguous inputs for every dtype; the non-contiguous layouts for the row's first dtype (the layout code
     paths do not depend on the dtype; keeps the suite fast)."""
@@ -32,30 +60,93 @@ def _layouts_for(row, dtype):
     return ("contig",)
 
 
-CASES = [pytest.param(row, dtype, layout, id=f"{row.id}-{dtype}-{layout}")
-         for row in OPS for dtype in row.dtypes for layout in _layouts_for(row, dtype)]
+def param(row, test, *values, id=None):
+    """One test case of a row: a known difference (row.known[test]) is a strict expected failure."""
+    reason = (row.known or {}).get(test)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(row, *values, id=id or row.id, marks=marks)
 
 
-def _np_inputs(vals, dtype):
-    # NumPy computes the references for the half types in float64 (its float16 sums lose too much)
-    return [v.astype(np.float64) if dtype in HALF else v for v in vals]
+def _grad_dtype(row):
+    return next(d for d in ("float32", "float64") if d in row.dtypes)
 
 
-def _torch_reference(fn, ins, dtype):
-    """torch's answer; for a half type torch's CPU lacks, the float32 answer rounded to that type."""
-    try:
-        return fn(torch, *ins)
-    except (RuntimeError, NotImplementedError) as e:
-        if dtype not in HALF or "not implemented for" not in str(e):
-            raise
-    out = fn(torch, *[i.float() if i.dtype == TORCH_DTYPE[dtype] else i for i in ins])
-    return _tree(out, lambda t: t.to(TORCH_DTYPE[dtype]) if t.dtype == torch.float32 else t)
+GRAD_ROWS = [r for r in OPS if r.grad]
+assert all(set(r.dtypes) & {"float32", "float64"} for r in GRAD_ROWS), "a grad row needs float32 or float64"
+
+
+def _seed(*parts):
+    return np.random.default_rng(zlib.crc32("-".join(map(str, parts)).encode()))
+
+
+def _arrays(row, shapes, dtype, rng):
+    return [make_np(s, input_dtype(d, dtype), d, rng) for s, d in zip(shapes, row.domains(len(shapes)))]
+
+
+# ---------------------------------------------------------------- running a row
+class Layers:
+    """A module row's layer in each library and device, with the same weights (tinytorch's, copied)."""
+
+    def __init__(self, row, dtype, device):
+        self.ours = {}
+        first = row.module(tt.nn)
+        self.theirs = row.module(torch.nn)
+        state = first.state_dict()
+        self.theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in state.items()})
+        self.theirs.to(TORCH_DTYPE[dtype])
+        self.ours[str(CPU)] = first.to(TT_DTYPE[dtype])
+        if device != CPU:
+            layer = row.module(tt.nn)
+            layer.load_state_dict(state)
+            self.ours[str(device)] = layer.to(TT_DTYPE[dtype]).to(device)
+
+    def get(self, m, device=CPU):
+        return self.theirs if m is torch else self.ours[str(device)]
+
+
+def inputs(row, arrays, dtype, layout, m, device=None, grad=False):
+    """The inputs of one case in library m, and (grad) the leaves their gradients are compared on."""
+    diff = row.diff_inputs(len(arrays)) if grad else ()
+    ins, leaves = [], []
+    for i, (a, d) in enumerate(zip(arrays, row.domains(len(arrays)))):
+        ins.append(with_layout(a, input_dtype(d, dtype), layout, m, device, leaves=leaves if i in diff else None))
+    return ins, leaves
+
+
+def call(row, m, ins, layers=None, device=CPU):
+    fn = row.torch_fn if m is torch and row.torch_fn is not None else row.fn
+    if row.module is None:
+        return fn(m, *ins)
+    return fn(m, layers.get(m, device), *ins)
 
 
 def _tree(x, f):
     if isinstance(x, (tuple, list)):
         return type(x)(*[_tree(v, f) for v in x]) if hasattr(x, "_fields") else type(x)(_tree(v, f) for v in x)
     return f(x) if isinstance(x, torch.Tensor) else x
+
+
+def _flat(x):
+    """The tensors of a (nested) result, in order."""
+    if isinstance(x, (tuple, list)):
+        return [t for v in x for t in _flat(v)]
+    return [x] if isinstance(x, (tt.Tensor, torch.Tensor)) else []
+
+
+def torch_reference(row, ins, dtype, layers=None):
+    """torch's answer; for a half type torch's CPU lacks, the float32 answer rounded to that type."""
+    try:
+        return call(row, torch, ins, layers)
+    except (RuntimeError, NotImplementedError) as e:
+        if dtype not in HALF or "not implemented for" not in str(e):
+            raise
+    out = call(row, torch, [i.float() if i.dtype == TORCH_DTYPE[dtype] else i for i in ins], layers)
+    return _tree(out, lambda t: t.to(TORCH_DTYPE[dtype]) if t.dtype == torch.float32 else t)
+
+
+def _np_inputs(vals, dtype):
+    # NumPy computes the references for the half types in float64 (its float16 sums lose too much)
+    return [v.astype(np.float64) if dtype in HALF and v.dtype.kind == "f" else v for v in vals]
 
 
 def _check_np(got, want, what, scale):
@@ -69,44 +160,109 @@ def _check_np(got, want, what, scale):
     check(got, np.asarray(want), what + " (vs NumPy)", scale, check_dtype=False)
 
 
-def run_case(row, dtype, layout, arrays, device, signed_zero=False, special=False):
-    """One case: the row on these inputs, in this layout, checked against torch and NumPy."""
-    vals = [layout_values(a, layout) for a in arrays]
-    t_in = [with_layout(a, dtype, layout, tt, device) for a in arrays]
-    p_in = [with_layout(a, dtype, layout, torch) for a in arrays]
-    what = f"{row.id} {dtype} {layout} shapes {[a.shape for a in arrays]}"
+def _check_buffers(row, layers, device, what):
+    if row.module is None:
+        return
+    ours = dict(layers.get(tt, device).named_buffers())
+    want = dict(layers.get(tt, CPU).named_buffers()) if device != CPU else dict(layers.theirs.named_buffers())
+    assert ours.keys() == want.keys(), f"{what}: buffers {sorted(ours)}, expected {sorted(want)}"
+    for k in want:
+        check(ours[k], want[k], f"{what} buffer {k}", row.scale)
+
+
+class Unsupported(Exception):
+    """The device has no kernel for something the row runs."""
+
+
+def on_device(fn, *args):
+    """fn(*args) on the device under test; the device's refusal of an op becomes Unsupported."""
     try:
-        want = _torch_reference(row.torch_fn or row.fn, p_in, dtype)
+        return fn(*args)
+    except Exception as e:
+        reason = unsupported(e)
+        if reason is None:
+            raise
+        raise Unsupported(reason) from None
+
+
+def run_cases(row, cases, case_fn):
+    """case_fn(shapes) for every case; every failure is reported (not only the first), and a row the device
+    cannot run is skipped with the device's reason once the cases it can run have passed."""
+    failures, skips = [], []
+    for shapes in cases:
+        try:
+            case_fn(shapes)
+        except Unsupported as e:
+            skips.append(str(e))
+        except Exception as e:
+            failures.append(f"shapes {shapes}: {type(e).__name__}: {e}")
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+    if skips:
+        pytest.skip(skips[0])
+
+
+def run_forward(row, dtype, layout, arrays, device, special=False, numpy=True):
+    """One case: the row on these inputs, in this layout, checked against torch and NumPy (CPU mode), or against
+    the CPU (device mode). Where the reference refuses the input, tinytorch must refuse it too."""
+    layers = Layers(row, dtype, device) if row.module is not None else None
+    what = f"{row.id} {dtype} {layout} shapes {[a.shape for a in arrays]}"
+    signed_zero = special and row.signed_zero
+    if device != CPU:
+        try:
+            with default_device(CPU):
+                want = call(row, tt, inputs(row, arrays, dtype, layout, tt, CPU)[0], layers)
+        except ERRORS as e:
+            try:
+                got = on_device(lambda: call(row, tt, inputs(row, arrays, dtype, layout, tt, device)[0], layers,
+                                             device))
+            except ERRORS:
+                return
+            raise AssertionError(f"{what}: the CPU raises {type(e).__name__}({e}) but {device} returned {got!r}")
+        got = on_device(lambda: call(row, tt, inputs(row, arrays, dtype, layout, tt, device)[0], layers, device))
+        check(got, want, what + f" ({device} vs cpu)", row.scale, signed_zero=signed_zero)
+        _check_buffers(row, layers, device, what)
+        return
+    t_in = inputs(row, arrays, dtype, layout, tt, device)[0]
+    p_in = inputs(row, arrays, dtype, layout, torch)[0]
+    try:
+        want = torch_reference(row, p_in, dtype, layers)
     except Exception as e:  # torch refuses: so must tinytorch, with a Python exception
         try:
-            got = row.fn(tt, *t_in)
+            got = call(row, tt, t_in, layers)
         except ERRORS:
             return
         raise AssertionError(f"{what}: torch raises {type(e).__name__}({e}) but tinytorch returned {got!r}")
-    got = row.fn(tt, *t_in)
+    got = call(row, tt, t_in, layers)
     check(got, want, what, row.scale, signed_zero=signed_zero)
-    if row.np_fn is not None and not special:
+    _check_buffers(row, layers, device, what)
+    if row.np_fn is not None and numpy and not special:
+        vals = [layout_values(a, layout) for a in arrays]
         with np.errstate(all="ignore"):
             ref = row.np_fn(*_np_inputs(vals, dtype))
         _check_np(got, ref, what, row.scale)
 
 
+# ---------------------------------------------------------------- forward
+CASES = [param(row, "forward", dtype, layout, id=f"{row.id}-{dtype}-{layout}")
+         for row in OPS for dtype in row.dtypes for layout in _layouts_for(row, dtype)]
+
+
 @pytest.mark.parametrize("row,dtype,layout", CASES)
 def test_forward(row, dtype, layout, device):
-    rng = np.random.default_rng(zlib.crc32(f"{row.id}-{dtype}".encode()))
-    failures = []
-    for shapes in row.shapes:
-        arrays = [make_np(s, dtype, dom, rng) for s, dom in zip(shapes, row.domains(len(shapes)))]
-        try:
-            run_case(row, dtype, layout, arrays, device)
-        except Exception as e:  # collect every shape's failure, not only the first
-            failures.append(f"{type(e).__name__}: {e}")
-    if failures:
-        pytest.fail("\n".join(failures), pytrace=False)
+    rng = _seed(row.id, dtype)
+    run_cases(row, row.shapes, lambda shapes: run_forward(row, dtype, layout, _arrays(row, shapes, dtype, rng),
+                                                          device))
 
 
-SPECIAL_CASES = [pytest.param(row, dtype, id=f"{row.id}-{dtype}") for row in OPS if row.special
+SPECIAL_CASES = [param(row, "special", dtype, id=f"{row.id}-{dtype}") for row in OPS if row.special
                  for dtype in FLOATS if dtype in row.dtypes]
+
+
+def to_numpy_dtype(a, dtype):
+    if dtype == "bfloat16":
+        return torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16).float().numpy()
+    return a.astype(dtype)
 
 
 @pytest.mark.parametrize("row,dtype", SPECIAL_CASES)
@@ -116,13 +272,277 @@ def test_special_values(row, dtype, device):
     n = len(row.shapes[0])
     arrays = [sp] if n == 1 else [sp[:, None], sp[None, :]]
     arrays = [to_numpy_dtype(a, dtype) for a in arrays]
-    run_case(row, dtype, "contig", arrays, device, signed_zero=row.signed_zero, special=True)
+    run_cases(row, [None], lambda _: run_forward(row, dtype, "contig", arrays, device, special=True))
 
 
-def to_numpy_dtype(a, dtype):
-    if dtype == "bfloat16":
-        return torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16).float().numpy()
-    return a.astype(dtype)
+# ---------------------------------------------------------------- gradients
+def _grad_tol(dtype, scale):
+    rtol, atol = tol(dtype, scale * (5 if dtype == "float32" else 100))
+    return rtol, atol
+
+
+def check_grads(got, want, what, dtype, scale):
+    """Gradients (lists, None where an input is unused) against the reference's; tolerances relative to the
+    largest gradient (sums of many products)."""
+    rtol, atol = _grad_tol(dtype, scale)
+    for i, (g, w) in enumerate(zip(got, want)):
+        if w is None:
+            assert g is None or not to_numpy(g).any(), f"{what}: input {i} gets a gradient, the reference none"
+            continue
+        if g is None and not to_numpy(w).any():
+            continue  # no gradient, and the reference's is zero
+        assert g is not None, f"{what}: input {i} gets no gradient"
+        assert tuple(g.shape) == tuple(w.shape), f"{what}: gradient {i} of shape {tuple(g.shape)}, expected " \
+                                                 f"{tuple(w.shape)}"
+        gv, wv = to_numpy(g).astype(np.float64), to_numpy(w).astype(np.float64)
+        mag = max(1.0, float(np.nanmax(np.abs(wv)))) if wv.size and np.isfinite(wv).any() else 1.0
+        np.testing.assert_allclose(gv, wv, rtol=rtol, atol=atol * mag, equal_nan=True, err_msg=f"{what} input {i}")
+
+
+def _upstream(outs, rng):
+    return [rng.standard_normal(tuple(o.shape)) for o in outs]
+
+
+def grads(row, m, arrays, dtype, layout, layers, device, rng_seed):
+    """(outputs that take gradients, gradients of a random projection of them w.r.t. the leaves) in library m."""
+    ins, leaves = inputs(row, arrays, dtype, layout, m, device if m is tt else None, grad=True)
+    if row.module is not None:
+        layer = layers.get(m, device)
+        leaves += [p for _, p in sorted(layer.named_parameters())]
+    out = call(row, m, ins, layers, device)
+    outs = [o for o in _flat(out) if o.requires_grad]
+    if not outs or not leaves:
+        return None, None
+    gs = [m.tensor(g, dtype=o.dtype, device=o.device)
+          for g, o in zip(_upstream(outs, np.random.default_rng(rng_seed)), outs)]
+    return outs, list(m.autograd.grad(outs, leaves, gs, allow_unused=True))
+
+
+def run_backward(row, dtype, layout, arrays, device, seed):
+    layers = Layers(row, dtype, device) if row.module is not None else None
+    what = f"{row.id} backward {dtype} {layout} shapes {[a.shape for a in arrays]}"
+    if device != CPU:
+        with default_device(CPU):
+            try:
+                outs, want = grads(row, tt, arrays, dtype, layout, layers, CPU, seed)
+            except ERRORS:
+                return
+        outs, got = on_device(grads, row, tt, arrays, dtype, layout, layers, device, seed)
+        if want is not None:
+            check_grads(got, want, what + f" ({device} vs cpu)", dtype, row.grad_scale)
+        return
+    try:
+        p_outs, want = grads(row, torch, arrays, dtype, layout, layers, device, seed)
+    except Exception:
+        # torch refuses the input (test_forward checks that tinytorch does too), or its backward fails where
+        # tinytorch's runs (torch 2.13: pixel_shuffle of an empty batch, scatter_reduce with src larger than
+        # index): nothing to compare with; the finite differences still check tinytorch's
+        return
+    t_outs, got = grads(row, tt, arrays, dtype, layout, layers, device, seed)
+    if want is None:
+        return
+    assert t_outs is not None and len(t_outs) == len(p_outs), \
+        f"{what}: {len(p_outs)} outputs take gradients in torch, {len(t_outs or ())} in tinytorch"
+    check_grads(got, want, what, dtype, row.grad_scale)
+
+
+BACKWARD_CASES = [param(row, "backward", layout, id=f"{row.id}-{layout}") for row in GRAD_ROWS
+                  for layout in row.layouts if layout in ("contig", "T", "step")]
+
+
+@pytest.mark.parametrize("row,layout", BACKWARD_CASES)
+def test_backward(row, layout, device):
+    """Gradients against torch.autograd.grad, on every case of the row (empty ones included)."""
+    dtype = _grad_dtype(row)
+    rng = _seed(row.id, dtype)
+    run_cases(row, row.shapes, lambda shapes: run_backward(row, dtype, layout, _arrays(row, shapes, dtype, rng),
+                                                           device, len(shapes)))
+
+
+def _grad_cases(row):
+    if row.grad_shapes is not None:
+        return row.grad_shapes
+    return [c for c in row.shapes if all(int(np.prod(s)) > 0 for s in c)][:GRAD_CASES]
+
+
+def sampled_gradcheck(f, xs, diff, rng):
+    """tinytorch.autograd.gradcheck of the scalar f(*inputs) w.r.t. the inputs at `diff`: an input of at most
+    GRAD_SAMPLE elements is perturbed whole; a larger one at GRAD_SAMPLE sampled coordinates (x + E @ delta,
+    E one-hot), so the cost does not grow with the layer's size."""
+    deltas, makers = [], []
+    for i in diff:
+        x = xs[i]
+        n = x.numel()
+        if n <= GRAD_SAMPLE:
+            d = tt.tensor(to_numpy(x).reshape(-1), dtype=tt.float64, requires_grad=True)
+            makers.append(lambda d, shape=tuple(x.shape): d.reshape(shape))
+        else:
+            pick = rng.choice(n, GRAD_SAMPLE, replace=False)
+            e = np.zeros((GRAD_SAMPLE, n))
+            e[np.arange(GRAD_SAMPLE), pick] = 1.0
+            d = tt.zeros(GRAD_SAMPLE, dtype=tt.float64, requires_grad=True)
+            makers.append(lambda d, x=x, e=tt.tensor(e): x + (d @ e).reshape(tuple(x.shape)))
+        deltas.append(d)
+
+    def g(*ds):
+        full = list(xs)
+        for i, make, d in zip(diff, makers, ds):
+            full[i] = make(d)
+        return f(*full)
+    return tt.autograd.gradcheck(g, deltas, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def _projection(outs, rng):
+    vs = [tt.tensor(v, dtype=o.dtype) for v, o in zip(_upstream(outs, rng), outs)]
+    return lambda ys: sum((y * v).sum() for y, v in zip(ys, vs))
+
+
+@pytest.mark.parametrize("row", [param(r, "gradcheck") for r in GRAD_ROWS])
+def test_gradcheck(row, device):
+    """float64: gradients against torch (device mode: against the CPU), then against finite differences."""
+    rng = _seed(row.id, "gradcheck")
+    cases = _grad_cases(row)
+    run_cases(row, cases, lambda shapes: run_backward(row, "float64", "contig", _arrays(row, shapes, "float64", rng),
+                                                      device, 7))
+    if device != CPU or row.grad is not True:
+        return  # finite differences check the rules, which are the same Python on every device
+    failures = []
+    for shapes in cases:
+        arrays = _arrays(row, shapes, "float64", rng)
+        layers = Layers(row, "float64", CPU) if row.module is not None else None
+        xs = inputs(row, arrays, "float64", "contig", tt)[0]
+        try:
+            outs = [o for o in _flat(call(row, tt, [x.requires_grad_() if i in row.diff_inputs(len(xs)) else x
+                                                    for i, x in enumerate(xs)], layers)) if o.requires_grad]
+        except ERRORS:
+            continue  # an input torch refuses too (test_forward checks that)
+        if not outs or not all(np.isfinite(to_numpy(o)).all() for o in outs):
+            continue  # nothing to differentiate, or not a point where finite differences mean anything
+        proj = _projection(outs, rng)
+        xs = [x.detach() for x in xs]
+        try:
+            sampled_gradcheck(lambda *ys: proj([o for o in _flat(call(row, tt, ys, layers)) if o.requires_grad]),
+                              xs, row.diff_inputs(len(xs)), rng)
+        except Exception as e:
+            failures.append(f"shapes {shapes}: {type(e).__name__}: {e}")
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+
+
+GRADGRAD_ROWS = [r for r in GRAD_ROWS if r.gradgrad]
+
+
+def _hvp(row, m, xs, diff, vs, ws, layers, device=CPU):
+    """x -> sum(d<v, row(x)>/dx . w) built with create_graph: its gradient is the Hessian-vector product."""
+    outs = [o for o in _flat(call(row, m, xs, layers, device)) if o.requires_grad]
+    proj = sum((o * m.tensor(v, dtype=o.dtype, device=o.device)).sum() for o, v in zip(outs, vs))
+    gs = m.autograd.grad(proj, [xs[i] for i in diff], create_graph=True, allow_unused=True)
+    return sum((g * m.tensor(w, dtype=g.dtype, device=g.device)).sum() for g, w in zip(gs, ws) if g is not None)
+
+
+@pytest.mark.parametrize("row", [param(r, "gradgrad") for r in GRADGRAD_ROWS])
+def test_gradgradcheck(row, device):
+    """Second derivatives (float64): Hessian-vector products against torch's (device mode: the CPU's) and, on the
+    CPU, against finite differences of the first derivative."""
+    rng = _seed(row.id, "gradgrad")
+    # the case of most dims (broadcasting ones first) that is small enough
+    cases = sorted(_grad_cases(row), key=lambda c: (-sum(map(len, c)), -sum(int(np.prod(s)) for s in c)))
+    shapes = next((c for c in cases if sum(int(np.prod(s)) for s in c) <= 64), cases[-1])
+    arrays = _arrays(row, shapes, "float64", rng)
+    diff = row.diff_inputs(len(arrays))
+    layers = Layers(row, "float64", device) if row.module is not None else None
+    probe = [o for o in _flat(call(row, torch, inputs(row, arrays, "float64", "contig", torch, grad=True)[0],
+                                   layers)) if o.requires_grad]
+    vs = _upstream(probe, rng)
+    ws = [rng.standard_normal(arrays[i].shape) for i in diff]
+
+    def hessian_vector(m, dev):
+        xs, leaves = inputs(row, arrays, "float64", "contig", m, dev, grad=True)
+        h = _hvp(row, m, xs, diff, vs, ws, layers, dev)
+        if not getattr(h, "requires_grad", False):  # a first derivative that does not depend on x: H = 0
+            return [None] * len(leaves)
+        return m.autograd.grad(h, leaves, allow_unused=True)
+    if device != CPU:
+        with default_device(CPU):
+            want = hessian_vector(tt, CPU)
+        try:
+            got = on_device(hessian_vector, tt, device)
+        except Unsupported as e:
+            pytest.skip(str(e))
+        check_grads(got, want, f"{row.id} second derivatives ({device} vs cpu)", "float64", row.grad_scale)
+        return
+    check_grads(hessian_vector(tt, CPU), hessian_vector(torch, None), f"{row.id} second derivatives", "float64",
+                row.grad_scale)
+    xs = [x.requires_grad_() if i in diff else x for i, x in enumerate(inputs(row, arrays, "float64", "contig",
+                                                                                   tt)[0])]
+    sampled_gradcheck(lambda *ys: _hvp(row, tt, ys, diff, vs, ws, layers), xs, diff, rng)
+
+
+# ---------------------------------------------------------------- empty inputs
+def _empty_case(row):
+    """The row's first case with a leading dim, that dim made 0 in every input of the same leading size."""
+    if not row.empty or any(any(0 in s for s in c) for c in row.shapes):
+        return None
+    for c in row.shapes:
+        if c and len(c[0]) >= 1:
+            lead = c[0][0]
+            return [tuple((0,) + tuple(s[1:])) if len(s) >= 1 and s[0] == lead else tuple(s) for s in c]
+    return None
+
+
+EMPTY_CASES = [param(row, "empty", _empty_case(row)) for row in OPS if _empty_case(row) is not None]
+
+
+@pytest.mark.parametrize("row,shapes", EMPTY_CASES)
+def test_empty(row, shapes, device):
+    """A zero-size leading dim: where torch takes it, tinytorch gives torch's result (and gradients); where torch
+    refuses it, tinytorch refuses it with a Python exception."""
+    dtype = _grad_dtype(row) if row.grad else row.dtypes[0]
+    rng = _seed(row.id, "empty")
+    arrays = _arrays(row, shapes, dtype, rng)
+
+    def case(_):
+        run_forward(row, dtype, "contig", arrays, device, numpy=False)  # NumPy references know the row's shapes
+        if row.grad:
+            run_backward(row, dtype, "contig", arrays, device, 3)
+    run_cases(row, [shapes], case)
+
+
+# ---------------------------------------------------------------- error inputs
+ERROR_CASES = [param(row, "errors", err, id=f"{row.id}-{i}") for row in OPS for i, err in enumerate(row.errors)]
+
+
+@pytest.mark.parametrize("row,err", ERROR_CASES)
+def test_errors(row, err, device):
+    """A bad input raises the exception class torch raises, with a message naming the op."""
+    try:
+        err(torch)
+    except Exception as e:
+        want = type(e)
+    else:
+        raise AssertionError(f"{row.id}: torch accepts the error case")
+    try:
+        on_device(err, tt)
+    except Unsupported as e:
+        pytest.skip(str(e))
+    except want as e:
+        assert row.op_name in str(e), f"{row.id}: {type(e).__name__}({e}) does not name {row.op_name}"
+        return
+    except Exception as e:
+        raise AssertionError(f"{row.id}: tinytorch raises {type(e).__name__}({e}), torch {want.__name__}")
+    raise AssertionError(f"{row.id}: tinytorch accepts what torch refuses with {want.__name__}")
+
+
+def test_table_is_well_formed():
+    """Every row's id is unique, every case gives each input a domain, grad rows name inputs that exist."""
+    ids = [r.id for r in OPS]
+    assert len(ids) == len(set(ids))
+    for r in OPS:
+        for c in r.shapes + (r.grad_shapes or []):
+            assert isinstance(r.domain, str) or len(r.domain) == len(c), f"{r.id}: {len(c)} inputs, domains {r.domain}"
+            assert all(i < len(c) for i in r.diff_inputs(len(c))), r.id
+        assert r.grad in (False, True, "torch"), r.id
+        assert not r.gradgrad or r.grad, r.id
 
 
 # ---- casts between all dtypes

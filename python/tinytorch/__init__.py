@@ -16,29 +16,34 @@ _methods.install()
 from .ops.copy import clone, contiguous  # noqa: E402
 from .ops.creation import (arange, as_tensor, empty_ as empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: E402
                            full, full_like, linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
-from .ops.elementwise import (abs, absolute, add, allclose, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
-                              eq, equal, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
+from .ops.broadcast import broadcast_shapes, broadcast_to  # noqa: E402
+from .ops.elementwise import (abs, absolute, add, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
+                              eq, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
                               greater_equal, gt, isclose, isfinite, isinf, isnan, le, lerp, less, less_equal, log, log1p,
                               log2, logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
                               multiply, ne, neg, negative, not_equal, pow, reciprocal, relu, remainder, round,
                               rsqrt, rsub, sigmoid, sign, silu, sin, sqrt, square, sub, subtract, tan, tanh,
-                              true_divide, trunc, where)
+                              true_divide, trunc)
+from .ops.elementwise import result_type  # noqa: E402
 from .ops.index import (argsort, argwhere, gather, index_add, index_fill, index_put, index_select,  # noqa: E402
                         masked_fill, masked_select, nonzero, scatter, scatter_add, scatter_reduce, sort, take,
-                        take_along_dim, topk)
-from .ops.linalg import addmm, bmm, dot, ger, inner, matmul, mm, mv, outer, vdot  # noqa: E402
+                        take_along_dim, topk, where)
+from .ops.linalg import addmm, bmm, dot, ger, inner, matmul, mm, mv, outer, tril, triu, vdot  # noqa: E402
+from .ops.einsum import einsum  # noqa: E402
+from .ops.index import diag  # noqa: E402
 from .ops.random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,  # noqa: E402
                          manual_seed, multinomial, normal, rand, rand_like, randint, randint_like, randn,
                          randn_like, randperm, seed, set_rng_state)
-from .ops.reduce import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp, max,  # noqa: E402,A004
-                         mean, min, norm, prod, softmax, std, std_mean, sum, var, var_mean)
-from .ops.shape import (broadcast_shapes, broadcast_to, cat, chunk, flatten, flip, movedim, moveaxis,  # noqa: E402
-                        narrow, permute, reshape, roll, select, split, squeeze, stack, swapaxes,
-                        swapdims, t, tile, transpose, tril, triu, unbind, unflatten, unsqueeze)
+from .ops.reduce import (all, allclose, amax, amin, any, argmax, argmin, cumprod, cumsum, equal, log_softmax,  # noqa: E402,A004
+                         logsumexp, max, mean, min, norm, prod, softmax, std, std_mean, sum, var, var_mean)
+from .ops.shape import (cat, chunk, flatten, flip, movedim, moveaxis, narrow, permute, reshape, roll,  # noqa: E402
+                        select, split, squeeze, stack, swapaxes, swapdims, t, tile, transpose, unbind, unflatten,
+                        unsqueeze)
 
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from . import autograd, cuda, nn, optim, utils  # noqa: E402
 from . import accelerator, amp, backends, cpu, distributed, onnx  # noqa: E402
+from . import distributions, multiprocessing  # noqa: E402
 from ._compile import compile  # noqa: E402,A004
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,  # noqa: E402
@@ -67,6 +72,7 @@ for _name in ("arange", "empty", "eye", "full", "linspace", "ones", "zeros", "ra
 del _name
 
 concat = concatenate = cat
+spmm = mm  # torch.spmm on the one (dense) layout tinytorch has
 __version__ = "0.1.0"
 
 
@@ -112,10 +118,6 @@ def numel(x):
 
 def is_floating_point(x):
     return x.dtype.is_floating_point
-
-
-def result_type(a, b):
-    return _dtype.result_type(a, b)
 
 
 def promote_types(a, b):

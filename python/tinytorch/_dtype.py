@@ -134,32 +134,3 @@ def scalar_dtype(value):
     if isinstance(value, np.generic):
         return from_numpy_dtype(value.dtype)
     raise TypeError(f"expected a number, got {type(value).__name__}")
-
-
-_SCALAR_CATEGORY = {builtins.bool: 0, builtins.int: 1, builtins.float: 2}
-
-
-def result_type(*operands):
-    """PyTorch's rule: dimensioned tensors decide; 0-d tensors and then Python scalars only raise the category."""
-    from .tensor import Tensor
-    if len(operands) == 2:  # the hot case: a tensor and a Python number
-        a, b = operands
-        if isinstance(a, Tensor) and a._shape and type(b) in _SCALAR_CATEGORY:
-            cat = _SCALAR_CATEGORY[type(b)]
-            return a._dtype if cat <= a._dtype.category else (bool_, int64, get_default_dtype())[cat]
-    dims = zeros = None
-    scalar_cat = -1
-    for x in operands:
-        if isinstance(x, Tensor):
-            if x.ndim:
-                dims = x.dtype if dims is None else promote(dims, x.dtype)
-            else:
-                zeros = x.dtype if zeros is None else promote(zeros, x.dtype)
-        else:
-            scalar_cat = max(scalar_cat, scalar_dtype(x).category)
-    out = dims
-    if zeros is not None and (out is None or zeros.category > out.category):
-        out = zeros
-    if scalar_cat >= 0 and (out is None or scalar_cat > out.category):
-        out = (bool_, int64, get_default_dtype())[scalar_cat]
-    return out

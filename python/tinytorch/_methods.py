@@ -5,7 +5,7 @@ import weakref
 from . import _dtype as dt
 from . import _core
 from ._core import OP
-from .autograd.grad_mode import is_grad_enabled
+from .ops import broadcast as bc
 from .ops import copy as cp
 from .ops import creation as cr
 from .ops import elementwise as ew
@@ -14,18 +14,20 @@ from .ops import linalg as la
 from .ops import random as rnd
 from .ops import reduce as rd
 from .ops import shape as sh
-from .tensor import Tensor
+from .tensor import Tensor, _TensorType
 
 _METHODS = {
-    # copies, views and shapes
+    # construction, conversion, copies, views and shapes
+    "__init__": cr.init_tensor, "to": cp.to, "__deepcopy__": cp.deepcopy, "resize_": sh.resize_,
     "clone": cp.clone, "contiguous": cp.contiguous, "copy_": cp.copy_, "fill_": cp.fill_, "zero_": cp.zero_,
     "view": sh.view, "reshape": sh.reshape, "view_as": sh.view_as, "reshape_as": sh.reshape_as,
-    "expand": sh.expand, "expand_as": sh.expand_as, "broadcast_to": sh.broadcast_to,
+    "expand": sh.expand, "expand_as": sh.expand_as, "broadcast_to": bc.broadcast_to,
+    "sum_to_size": lambda self, *size: bc.sum_to(self, sh._sizes(size)),
     "permute": sh.permute, "transpose": sh.transpose, "swapaxes": sh.swapaxes, "swapdims": sh.swapdims,
     "t": sh.t, "movedim": sh.movedim, "moveaxis": sh.moveaxis,
     "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze, "flatten": sh.flatten, "unflatten": sh.unflatten,
     "narrow": sh.narrow, "split": sh.split, "chunk": sh.chunk, "unbind": sh.unbind, "select": sh.select,
-    "flip": sh.flip, "roll": sh.roll, "repeat": sh.repeat, "tile": sh.tile, "tril": sh.tril, "triu": sh.triu,
+    "flip": sh.flip, "roll": sh.roll, "repeat": sh.repeat, "tile": sh.tile, "tril": la.tril, "triu": la.triu,
     # elementwise
     "exp": ew.exp, "exp2": ew.exp2, "log": ew.log, "log2": ew.log2, "log1p": ew.log1p, "expm1": ew.expm1,
     "sqrt": ew.sqrt, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "sin": ew.sin, "cos": ew.cos, "tan": ew.tan,
@@ -41,7 +43,7 @@ _METHODS = {
     "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
     "where": lambda self, condition, other: ew.where(condition, self, other),
     "clamp": ew.clamp, "clip": ew.clamp, "clamp_min": ew.clamp_min, "clamp_max": ew.clamp_max, "lerp": ew.lerp,
-    "isclose": ew.isclose, "allclose": ew.allclose, "equal": ew.equal,
+    "isclose": ew.isclose, "allclose": rd.allclose, "equal": rd.equal,
     # reductions
     "sum": rd.sum, "mean": rd.mean, "prod": rd.prod, "max": rd.max, "min": rd.min, "amax": rd.amax,
     "amin": rd.amin, "argmax": rd.argmax, "argmin": rd.argmin, "all": rd.all, "any": rd.any, "var": rd.var,
@@ -89,6 +91,7 @@ def addcdiv(x, tensor1, tensor2, *, value=1):
 
 
 _METHODS.update(addcmul=addcmul, addcdiv=addcdiv)
+_METHODS["diag"] = ix.diag
 
 # x.op_(...) computes x.op(...) and writes it back into x
 _INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "exp", "log", "sqrt", "rsqrt",
@@ -187,6 +190,8 @@ def install():
     Tensor.addcdiv_ = _fused_inplace(OP.ADDCDIV, addcdiv, "addcdiv_")
     for name, fn in _operators().items():
         setattr(Tensor, name, fn)
+    Tensor.__reduce__ = _reduce
+    _TensorType.__call__ = cr.legacy_tensor
     Tensor.T = property(sh.T)
     Tensor.mT = property(sh.mT)
     Tensor.data = property(lambda self: self.detach(), lambda self, value: _set_data(self, value))
@@ -202,6 +207,11 @@ def install():
                      ("arange", cr.arange), ("eye", cr.eye), ("rand", rnd.rand), ("randn", rnd.randn),
                      ("randint", rnd.randint), ("manual_seed", rnd.manual_seed), ("linspace", cr.linspace)):
         setattr(Tensor, name, staticmethod(fn))
+
+
+def _reduce(self):
+    """Pickles the values (a NumPy copy), rebuilt by tinytorch.tensor."""
+    return (cr.tensor, (self.numpy().copy(),))
 
 
 def _set_data(self, value):

@@ -1,12 +1,16 @@
 """Tensor: a strided view of a device buffer. The ops live in tinytorch.ops; here are the fields, the views
-that only rearrange strides, conversions, and the Python protocol."""
+that only rearrange strides, conversions to Python and NumPy, and the Python protocol. What needs an op (the
+constructor Tensor(data), to(), resize_(), deepcopy and pickling, and every op method) the bindings install
+(tinytorch/_methods.py), since this layer sits below the ops."""
 import builtins
 
 import numpy as np
 
 from . import _core
 from . import _dtype as dt
-from ._device import CPU, device, to_device
+from . import accelerator
+from ._device import CPU
+from ._format import format_tensor
 
 
 def _make(buf, offset, shape, strides, dtype, dev, base=None):
@@ -60,25 +64,6 @@ class Tensor:
     # tinygrad's switch. None (never set): modules follow their own .training, as in PyTorch. True/False: tracks
     # tensors created without requires_grad (True), and sets training behaviour (dropout, batch norm) everywhere.
     training = None
-
-    def __init__(self, data=None, *more, dtype=None, device=None, requires_grad=None):
-        from .ops.creation import from_data
-        if more or data is None:  # Tensor(2, 3): an uninitialised float tensor of that shape, as torch.Tensor
-            shape = (() if data is None else (data,)) + more
-            if not builtins.all(isinstance(s, (int, np.integer)) for s in shape):
-                raise TypeError(f"Tensor(): expected data or integer sizes, got {shape!r}")
-            src = empty(tuple(builtins.int(s) for s in shape), dt.to_dtype(dtype) or dt.get_default_dtype(),
-                        to_device(device), "Tensor")
-        else:  # the data's own dtype, as tinygrad's Tensor (the seed scripts need it); torch's would be float
-            src = from_data(data, dtype=dtype, device=device, op="Tensor")
-        for name in Tensor.__slots__[:8]:
-            object.__setattr__(self, name, getattr(src, name))
-        self.grad = None
-        self.grad_fn = None
-        self._hooks = None
-        self._requires_grad = None
-        if requires_grad is not None:
-            self.requires_grad_(requires_grad)
 
     @property
     def requires_grad(self):
@@ -177,28 +162,6 @@ class Tensor:
             expected *= s
         return True
 
-    def resize_(self, *sizes):
-        """This tensor with a new shape, contiguous, as torch's: the first elements (in row-major order) are kept,
-        new ones are uninitialised. Its memory is new when the shape changes, so views of the old shape no longer
-        share it."""
-        from .ops.creation import _shape
-        shape = _shape(sizes, "resize_")
-        if builtins.any(s < 0 for s in shape):
-            raise RuntimeError(f"resize_(): negative size in {list(shape)}")
-        if self.requires_grad:
-            raise RuntimeError("resize_(): cannot resize variables that require grad")
-        if shape == self._shape:
-            return self
-        fresh = empty(shape, self._dtype, self._device, "resize_")
-        keep = builtins.min(self.numel(), fresh.numel())
-        if keep:
-            from .ops.copy import copy_
-            copy_(fresh.reshape(-1)[:keep], self.reshape(-1)[:keep])
-        self._buf, self._offset, self._shape, self._strides = fresh._buf, 0, fresh._shape, fresh._strides
-        self._base = None
-        self._version[0] += 1  # rules that saved the old contents must see them gone
-        return self
-
     def _dim(self, dim, op, extra=0):
         """A dim normalised to [0, ndim + extra), or an IndexError naming the op and the shape."""
         n = len(self._shape) + extra
@@ -290,7 +253,6 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
-        from ._format import format_tensor
         return format_tensor(self)
 
     __str__ = __repr__
@@ -306,21 +268,6 @@ class Tensor:
     # NumPy defers binary operators to the tensor (np.float64(2) * t is a tensor), as with torch
     __array_priority__ = 1000
 
-    def __deepcopy__(self, memo):
-        if self.grad_fn is not None:
-            raise RuntimeError("deepcopy(): only tensors created explicitly by the user (graph leaves) support the "
-                               "deepcopy protocol; detach() a non-leaf first")
-        from copy import deepcopy
-        from .ops.copy import clone
-        out = clone(self.detach())
-        if type(self) is not Tensor:  # a Parameter stays a Parameter
-            out = type(self)(out, self.requires_grad)
-        out._requires_grad = self._requires_grad
-        memo[id(self)] = out
-        if self.grad is not None:
-            out.grad = deepcopy(self.grad, memo)
-        return out
-
     def __dlpack__(self, stream=None, **kwargs):
         if self._device.type != "cpu":  # a host copy would look shared but drop every write
             raise BufferError(f"__dlpack__(): only CPU tensors are shared through DLPack, not {self._device}; "
@@ -331,46 +278,12 @@ class Tensor:
         kind = {"cpu": 1, "cuda": 2, "mps": 8}[self._device.type]  # kDLCPU, kDLCUDA, kDLMetal
         return (kind, 0 if kind == 1 else self._device.ordinal)
 
-    def __reduce__(self):
-        from .ops.creation import tensor as make
-        return (make, (self.numpy().copy(),))
-
     # ---- devices and dtypes
-    def to(self, *args, **kwargs):
-        """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=True forces a new tensor."""
-        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, dev = a.dtype, a.device
-            elif isinstance(a, (device, str)) and not (isinstance(a, str) and a.replace("torch.", "") in dt._BY_NAME):
-                dev = a
-            else:
-                dtype = a
-        out = self
-        if dev is not None:
-            dev = to_device(dev)
-            if dev != out._device:
-                from .ops.creation import transfer
-                out = transfer(out, dev)
-        if dtype is not None:
-            dtype = dt.to_dtype(dtype)
-            if dtype is not out._dtype:
-                from .ops.copy import cast
-                out = cast(out, dtype)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
     def cpu(self):
         return self.to("cpu")
 
     def pin_memory(self, device=None):
         """A copy in memory the accelerator can read directly; as torch, an error where there is no accelerator."""
-        from . import accelerator
         if not accelerator.is_available():
             raise RuntimeError("pin_memory(): cannot access accelerator device when none is available")
         return self.clone()
@@ -426,17 +339,9 @@ _LEGACY_DTYPES = {name: dt._BY_NAME[d] for d, name in _LEGACY_NAMES.items()}
 
 
 class _TensorType(type):
-    """The legacy typed constructors (tinytorch.LongTensor([1, 2]), FloatTensor(2, 3)); isinstance(t, LongTensor)
-    checks the dtype, as torch's do."""
-
-    def __call__(cls, *args, device=None):
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
-            from .ops.creation import from_data
-            return from_data(args[0], dtype=cls.dtype, device=device, op=cls.__name__)
-        shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
-        if not builtins.all(isinstance(s, (int, np.integer)) for s in shape):
-            raise TypeError(f"{cls.__name__}(): expected data or integer sizes, got {args!r}")
-        return empty(tuple(builtins.int(s) for s in shape), cls.dtype, to_device(device), cls.__name__)
+    """The legacy typed constructors (tinytorch.LongTensor([1, 2]), FloatTensor(2, 3); their __call__ is
+    ops.creation.legacy_tensor, installed by the bindings); isinstance(t, LongTensor) checks the dtype, as torch's
+    do."""
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj.dtype is cls.dtype

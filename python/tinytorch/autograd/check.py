@@ -1,6 +1,9 @@
 """gradcheck: analytical gradients against central finite differences (use float64 inputs)."""
 import numpy as np
 
+from ..tensor import Tensor
+from .grads import grad
+
 
 def _perturb_outputs(fn, inputs):
     out = fn(*inputs)
@@ -9,9 +12,6 @@ def _perturb_outputs(fn, inputs):
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_):
     """Checks d fn(inputs) / d inputs for every input that requires grad, by central differences."""
-    from . import grad
-    from ..ops.creation import tensor
-    from ..tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     outputs = _perturb_outputs(fn, inputs)
@@ -26,7 +26,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             for j in range(n_out):  # one row of the Jacobian per output element
                 g = np.zeros(n_out, dtype=out.dtype.np)
                 g[j] = 1
-                (gx,) = grad(out, x, tensor(g.reshape(out.shape), dtype=out.dtype), retain_graph=True,
+                (gx,) = grad(out, x, out.new_tensor(g.reshape(out.shape)), retain_graph=True,
                              allow_unused=True)
                 if gx is not None:
                     analytic[:, j] = gx.detach().numpy().ravel()
@@ -53,14 +53,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_):
     """Checks the gradient of the gradient: gradcheck of x -> d(sum(fn(x) * v))/dx with create_graph=True."""
-    from . import grad
-    from ..ops.creation import tensor
-    from ..tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     outs = _perturb_outputs(fn, inputs)
     rng = np.random.default_rng(0)
-    vs = grad_outputs or tuple(tensor(rng.standard_normal(o.shape), dtype=o.dtype) for o in outs)
+    vs = grad_outputs or tuple(o.new_tensor(rng.standard_normal(o.shape)) for o in outs)
 
     def first_derivative(*xs):
         ys = _perturb_outputs(fn, xs)

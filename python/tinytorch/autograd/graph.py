@@ -1,7 +1,11 @@
 """The tape. An op that meets an input needing a gradient records a Node on its output: the inputs, the tensors
 its backward rule needs (with their versions, so an in-place change is caught), and the rule itself, written in
 Tensor ops so that create_graph=True differentiates it again. backward() walks the nodes in reverse topological
-order, accumulates into leaves' .grad and frees each node's references unless retain_graph."""
+order, accumulates into leaves' .grad and frees each node's references unless retain_graph.
+
+The engine imports no op: each rule returns its inputs' gradients in their own shapes (an op that broadcasts an
+input sums the gradient back in its own node), and gradients are added with the Tensor's own `+`."""
+from ..tensor import Tensor
 from .grad_mode import _state, no_grad, enable_grad
 
 
@@ -54,22 +58,10 @@ def needs_grad(*xs):
 def record(out, name, inputs, rule, saved=()):
     """Makes `out` the result of a differentiable op. rule(grad_out, *saved) returns one gradient (or None)
     per input."""
-    from ..tensor import Tensor
     inputs = tuple(x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs)
     out.grad_fn = _node_type(name)(inputs, rule, tuple(saved))
     out._requires_grad = True
     return out
-
-
-def unbroadcast(g, shape):
-    """The gradient of a broadcast input: summed over the dims that broadcasting added or stretched."""
-    if g._shape == tuple(shape):
-        return g
-    from ..ops.reduce import sum as sum_
-    from ..ops.shape import reshape
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1)
-    return reshape(sum_(g, axes, keepdim=False) if axes else g, shape)
 
 
 def _toposort(roots):
@@ -96,7 +88,6 @@ def _toposort(roots):
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True, op="backward"):
     """Propagates grad_outputs from outputs. Leaves get .grad (accumulate) or, for autograd.grad, the gradients
     of `inputs` are returned."""
-    from ..ops.elementwise import add
     grads = {}  # id(node) -> gradient of that node's output
     leaf_grads = {}
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
@@ -110,7 +101,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 _accumulate(out, g)
             continue
         key = id(out.grad_fn)
-        grads[key] = g if key not in grads else add(grads[key], g)
+        grads[key] = g if key not in grads else grads[key] + g
         roots.append(out.grad_fn)
     order = _toposort(roots)
     with enable_grad() if create_graph else no_grad():
@@ -140,19 +131,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 node.rule = None
                 node.saved = ()
                 node.inputs = node.edges = None
-            for t, fn, ig in zip(inputs_of_node, edges, in_grads):
+            for i, (t, fn, ig) in enumerate(zip(inputs_of_node, edges, in_grads)):
                 if t is None or ig is None:
                     continue
                 if ig._shape != t._shape:
-                    ig = unbroadcast(ig, t._shape)
+                    raise RuntimeError(f"{op}(): function {type(node).__name__} returned an invalid gradient at index "
+                                       f"{i} - got {list(ig._shape)} but expected shape {list(t._shape)}")
                 if wanted is not None and id(t) in wanted:
-                    i = wanted[id(t)]
-                    captured[i] = ig if captured[i] is None else add(captured[i], ig)
+                    k = wanted[id(t)]
+                    captured[k] = ig if captured[k] is None else captured[k] + ig
                 if fn is not None:
                     key = id(fn)
-                    grads[key] = ig if key not in grads else add(grads[key], ig)
+                    grads[key] = ig if key not in grads else grads[key] + ig
                 elif accumulate and wanted is None:
-                    leaf_grads[id(t)] = (t, ig if id(t) not in leaf_grads else add(leaf_grads[id(t)][1], ig))
+                    leaf_grads[id(t)] = (t, ig if id(t) not in leaf_grads else leaf_grads[id(t)][1] + ig)
     stored = set()
     for t, g in leaf_grads.values():
         _accumulate(t, g, stored)
@@ -173,8 +165,7 @@ def _accumulate(t, g, stored=None):
         if stored is not None:
             stored.add(id(t.grad))
     elif g.requires_grad or t.grad.requires_grad:
-        from ..ops.elementwise import add
-        t.grad = add(t.grad, g)
+        t.grad = t.grad + g
     else:
         with no_grad():
             t.grad.add_(g)

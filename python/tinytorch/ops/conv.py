@@ -9,9 +9,10 @@ from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
+from .broadcast import broadcast_view
 from .linalg import matmul
 from .reduce import sum as sum_
-from .shape import broadcast_to, narrow, pad as pad_, reshape, squeeze, transpose, unsqueeze
+from .shape import narrow, pad as pad_, reshape, squeeze, transpose, unsqueeze
 
 
 def tuple_arg(value, n, op, what):
@@ -207,7 +208,7 @@ class _Window:
         buf, chunks = self.columns(x, keep)
         for i, m, cols in chunks:
             _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
-            _core.run(OP.MATMUL, (broadcast_to(w3, (m, g, cout_g, ck)), reshape(cols, (m, g, ck, ohw))),
+            _core.run(OP.MATMUL, (broadcast_view(w3, (m, g, cout_g, ck)), reshape(cols, (m, g, ck, ohw))),
                       (narrow(out, 0, i, m),))
         if keep and buf._shape[0] == n:
             self.kept = buf
@@ -218,7 +219,7 @@ class _Window:
         the positions."""
         def rule(grad, x, w3):
             n, (g, cout_g) = grad._shape[0], w3._shape[:2]
-            gx, gw = self.backward(reshape(grad, (n, g, cout_g, -1)), x, w3)
+            gx, gw = self.backward(reshape(grad, (n, g, cout_g, self.out_hw[0] * self.out_hw[1])), x, w3)
             return gx, gw, sum_(grad, (0, 2, 3)) if bias_grad else None
         return rule
 
@@ -241,7 +242,7 @@ class _Window:
                     _core.run(OP.IM2COL, (narrow(x, 0, i, m),), (cols,), self.attrs, self.op)
                 _core.run(OP.MATMUL, (reshape(cols, (m, g, ck, ohw)), transpose(gi, -2, -1)), (narrow(gw, 0, i, m),))
             if gx is not None:
-                _core.run(OP.MATMUL, (broadcast_to(wt, (m, g, ck, cout_g)), gi), (reshape(cols, (m, g, ck, ohw)),))
+                _core.run(OP.MATMUL, (broadcast_view(wt, (m, g, ck, cout_g)), gi), (reshape(cols, (m, g, ck, ohw)),))
                 _core.run(OP.COL2IM, (cols,), (narrow(gx, 0, i, m),), self.attrs, self.op)
         if gx is None:  # the columns still hold the input's windows (a retained graph's next backward)
             self.kept = kept

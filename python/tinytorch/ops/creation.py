@@ -1,4 +1,5 @@
-"""Making tensors: from Python data and NumPy (without copying where possible), constants, ranges, devices."""
+"""Making tensors: from Python data and NumPy (without copying where possible), constants and ranges; the Tensor
+and legacy typed constructors."""
 import math
 
 import numpy as np
@@ -7,8 +8,8 @@ from .. import _core
 from .. import _dtype as dt
 from .._core import OP
 from .._device import CPU, to_device
-from ..tensor import Tensor, _make, empty
-from .copy import fill_
+from ..tensor import Size, Tensor, _make, empty
+from .copy import cast, fill_
 
 
 def _infer(data, op):
@@ -62,9 +63,40 @@ def from_data(data, dtype=None, device=None, op="tensor"):
     arr = _infer(data, op)
     src = from_numpy(np.array(arr))  # a private copy
     if dtype is not None and dtype is not src.dtype:
-        from .copy import cast
         src = cast(src, dtype)
     return src.to(dev) if dev is not CPU else src
+
+
+def init_tensor(t, data=None, *more, dtype=None, device=None, requires_grad=None):
+    """Tensor(data) and Tensor(2, 3) (an uninitialised float tensor of that shape, as torch.Tensor): Tensor's
+    __init__, which the bindings install."""
+    if more or data is None:
+        shape = (() if data is None else (data,)) + more
+        if not all(isinstance(s, (int, np.integer)) for s in shape):
+            raise TypeError(f"Tensor(): expected data or integer sizes, got {shape!r}")
+        src = empty(tuple(int(s) for s in shape), dt.to_dtype(dtype) or dt.get_default_dtype(), to_device(device),
+                    "Tensor")
+    else:  # the data's own dtype, as tinygrad's Tensor (the seed scripts need it); torch's would be float
+        src = from_data(data, dtype=dtype, device=device, op="Tensor")
+    for name in Tensor.__slots__[:8]:
+        object.__setattr__(t, name, getattr(src, name))
+    t.grad = None
+    t.grad_fn = None
+    t._hooks = None
+    t._requires_grad = None
+    if requires_grad is not None:
+        t.requires_grad_(requires_grad)
+
+
+def legacy_tensor(cls, *args, device=None):
+    """The legacy typed constructors (tinytorch.LongTensor([1, 2]), FloatTensor(2, 3)): their type's __call__,
+    which the bindings install."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+        return from_data(args[0], dtype=cls.dtype, device=device, op=cls.__name__)
+    shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+    if not all(isinstance(s, (int, np.integer)) for s in shape):
+        raise TypeError(f"{cls.__name__}(): expected data or integer sizes, got {args!r}")
+    return empty(tuple(int(s) for s in shape), cls.dtype, to_device(device), cls.__name__)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=None):
@@ -212,17 +244,6 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=None):
     if k:
         out._view_as((k,), (out._strides[0] + out._strides[1],)).fill_(1)
     return user_tensor(out, requires_grad)
-
-
-def transfer(x, dev):
-    """The same values on another device: contiguous bytes, then one buffer copy."""
-    from .copy import contiguous
-    src = contiguous(x)
-    out = empty(src._shape, src._dtype, dev, "to")
-    nbytes = src.numel() * src._dtype.itemsize
-    if nbytes:  # an empty view's offset may lie past its (empty) buffer's end
-        out._buf.copy_from(0, src._buf, src._offset * src._dtype.itemsize, nbytes)
-    return out
 
 
 _scalars = {}

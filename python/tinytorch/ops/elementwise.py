@@ -1,5 +1,6 @@
-"""Elementwise ops: PyTorch's promotion and broadcasting decided here, one kernel call per primitive.
-float16/bfloat16 arithmetic runs in float32 and is rounded back once."""
+"""Elementwise ops: PyTorch's type promotion decided here (result_type), operands broadcast by ops/broadcast.py,
+one kernel call per primitive; a binary op's node sums each gradient back to its operand's shape. float16/bfloat16
+arithmetic runs in float32 and is rounded back once."""
 import math
 import numbers
 
@@ -10,9 +11,9 @@ from ..autograd.grad_mode import is_grad_enabled as _core_grad_enabled
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
-from .copy import cast, copy_
+from .broadcast import broadcast_shapes, broadcast_view, sum_to
+from .copy import cast, clone, copy_
 from .creation import scalar_tensor
-from .shape import broadcast_shapes, broadcast_to
 
 _HALF = (dt.float16, dt.bfloat16)
 
@@ -50,6 +51,34 @@ def _check_number(v, op):
         raise TypeError(f"{op}(): unsupported operand of type {type(v).__name__}")
     if isinstance(v, complex):
         raise TypeError(f"{op}(): tinytorch has no complex dtypes")
+
+
+_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2}
+
+
+def result_type(*operands):
+    """PyTorch's rule: dimensioned tensors decide; 0-d tensors and then Python scalars only raise the category."""
+    if len(operands) == 2:  # the hot case: a tensor and a Python number
+        a, b = operands
+        if isinstance(a, Tensor) and a._shape and type(b) in _SCALAR_CATEGORY:
+            cat = _SCALAR_CATEGORY[type(b)]
+            return a._dtype if cat <= a._dtype.category else (dt.bool_, dt.int64, dt.get_default_dtype())[cat]
+    dims = zeros = None
+    scalar_cat = -1
+    for x in operands:
+        if isinstance(x, Tensor):
+            if x.ndim:
+                dims = x.dtype if dims is None else dt.promote(dims, x.dtype)
+            else:
+                zeros = x.dtype if zeros is None else dt.promote(zeros, x.dtype)
+        else:
+            scalar_cat = max(scalar_cat, dt.scalar_dtype(x).category)
+    out = dims
+    if zeros is not None and (out is None or zeros.category > out.category):
+        out = zeros
+    if scalar_cat >= 0 and (out is None or scalar_cat > out.category):
+        out = (dt.bool_, dt.int64, dt.get_default_dtype())[scalar_cat]
+    return out
 
 
 # ---- unary
@@ -240,37 +269,38 @@ def binary(op, a, b, name, out_dtype=None, grad=None, dtype=None):
         if dtype is None:
             _check_number(a, name)
             _check_number(b, name)
-            dtype = dt.result_type(a, b)
+            dtype = result_type(a, b)
         dev = _device_of(a, b)
     compute = _compute_dtype(dtype) if out_dtype is None else dtype
     ta = _operand(a, compute, dev, name)
     tb = _operand(b, compute, dev, name)
     shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape, op=name)
     out = empty(shape, out_dtype or compute, dev, name)
-    _core.run(op, (broadcast_to(ta, shape), broadcast_to(tb, shape)), (out,))
+    _core.run(op, (broadcast_view(ta, shape), broadcast_view(tb, shape)), (out,))
     if grad is not None and needs_grad(ta, tb):
         _record_binary(out, ta, tb, name, grad)
     return out if out_dtype is not None or compute is dtype else cast(out, dtype)
 
 
 def _record_binary(out, ta, tb, name, grad):
-    # the engine reduces each gradient back over the dims broadcasting added; only the operands the rule reads are
-    # saved (and version-checked), so x.add_(y) on a tracked x stays legal
+    # one node, as torch's: its rule sums each gradient back over the dims broadcasting added. Only the operands the
+    # rule reads are saved (and version-checked), so x.add_(y) on a tracked x stays legal
     rule_a, reads_a, rule_b, reads_b = grad
     need_a, need_b = needs_grad(ta), needs_grad(tb)
     reads = (reads_a if need_a else "") + (reads_b if need_b else "")
     saved = tuple(t for t, key in zip((ta, tb, out), "abo") if key in reads)
     record(out, name.capitalize() + "Backward", (ta, tb),
-           _reader(rule_a if need_a else None, rule_b if need_b else None, reads), saved)
+           _reader(rule_a if need_a else None, rule_b if need_b else None, reads, ta._shape, tb._shape), saved)
 
 
-def _reader(rule_a, rule_b, reads):
+def _reader(rule_a, rule_b, reads, shape_a, shape_b):
     """The node's rule: each input's rule(g, a, b, out), given the saved tensors in their places (None for those
-    not saved), for the inputs that need a gradient."""
+    not saved), for the inputs that need a gradient, summed back to that input's shape."""
     def call(g, *saved):
         it = iter(saved)
         args = [next(it) if key in reads else None for key in "abo"]
-        return (rule_a(g, *args) if rule_a else None, rule_b(g, *args) if rule_b else None)
+        return (sum_to(rule_a(g, *args), shape_a) if rule_a else None,
+                sum_to(rule_b(g, *args), shape_b) if rule_b else None)
     return call
 
 
@@ -296,7 +326,7 @@ def _arith(op, name, grad, bool_as=None):
         else:
             _check_number(a, name)
             _check_number(b, name)
-        dtype = dt.result_type(a, b)
+        dtype = result_type(a, b)
         if dtype is dt.bool_:
             if bool_as is None:
                 raise RuntimeError(f"{name}(): not supported for bool tensors")
@@ -315,7 +345,7 @@ def _compare(op, name):
 
 def _floating(a, b):
     """Division's result dtype: integer operands give the default float."""
-    dtype = dt.result_type(a, b)
+    dtype = result_type(a, b)
     return dtype if dtype.is_floating_point else dt.get_default_dtype()
 
 
@@ -376,7 +406,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode == "floor":
         return binary(OP.FLOOR_DIV, a, b, "floor_divide")
     if rounding_mode == "trunc":
-        if dt.result_type(a, b).is_floating_point:
+        if result_type(a, b).is_floating_point:
             return trunc(binary(OP.DIV, a, b, "div"))
         return binary(OP.DIV, a, b, "div")
     raise ValueError(f"div(): rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
@@ -408,7 +438,7 @@ def pow(a, b):  # noqa: A001
     if isinstance(b, numbers.Number) and isinstance(a, Tensor):
         if b == 2:
             return mul(a, a) if a._dtype is not dt.bool_ else a.clone()
-        if b == 1 and dt.result_type(a, b) is a._dtype:
+        if b == 1 and result_type(a, b) is a._dtype:
             return a.clone()
     return binary(OP.POW, a, b, "pow", None, _POW_GRAD)
 
@@ -419,10 +449,8 @@ _POW_GRAD = (lambda g, a, b, o: mul(g, mul(b, pow(a, sub(b, 1.0)))), "ab",
 
 
 
-def where(condition, input=None, other=None):  # noqa: A002
-    if input is None and other is None:
-        from .index import nonzero
-        return nonzero(condition, as_tuple=True)
+def where(condition, input, other):  # noqa: A002
+    """input where condition holds, else other (the one-argument torch.where is ops.index.where)."""
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): condition must be a tensor, got {type(condition).__name__}")
     if condition._dtype is not dt.bool_:
@@ -430,15 +458,17 @@ def where(condition, input=None, other=None):  # noqa: A002
     _check_number(input, "where")
     _check_number(other, "where")
     dev = condition._device
-    dtype = dt.result_type(input, other)
+    dtype = result_type(input, other)
     a = _operand(input, dtype, dev, "where")
     b = _operand(other, dtype, dev, "where")
     shape = broadcast_shapes(condition._shape, a._shape, b._shape, op="where")
-    cond = broadcast_to(condition, shape)
+    cond = broadcast_view(condition, shape)
     out = empty(shape, dtype, dev, "where")
-    _core.run(OP.WHERE, (cond, broadcast_to(a, shape), broadcast_to(b, shape)), (out,))
+    _core.run(OP.WHERE, (cond, broadcast_view(a, shape), broadcast_view(b, shape)), (out,))
     if needs_grad(a, b):
-        record(out, "WhereBackward", (a, b), lambda g, c: (where(c, g, 0.0), where(c, 0.0, g)), (cond,))
+        shape_a, shape_b = a._shape, b._shape
+        record(out, "WhereBackward", (a, b),
+               lambda g, c: (sum_to(where(c, g, 0.0), shape_a), sum_to(where(c, 0.0, g), shape_b)), (condition,))
     return out
 
 
@@ -501,7 +531,7 @@ def write_through(x, op, name, *others, attrs=_core.NO_ATTRS):
         if other._shape != x._shape:
             if broadcast_shapes(other._shape, x._shape, op=name) != x._shape:
                 return False
-            other = broadcast_to(other, x._shape)
+            other = broadcast_view(other, x._shape)
         operands.append(other)
     _core.run(op, tuple(operands), (x,), attrs, name)
     return True
@@ -524,7 +554,7 @@ def _ternary(op, name, x, tensor1, tensor2, scale):
     """One fused pass (ADDCMUL, ADDCDIV) over the three broadcast together."""
     shape = broadcast_shapes(x._shape, tensor1._shape, tensor2._shape, op=name)
     out = empty(shape, x._dtype, x._device, name)
-    _core.run(op, tuple(broadcast_to(t, shape) for t in (x, tensor1, tensor2)), (out,), _core.SCALE.pack(scale),
+    _core.run(op, tuple(broadcast_view(t, shape) for t in (x, tensor1, tensor2)), (out,), _core.SCALE.pack(scale),
               name)
     return out
 
@@ -532,11 +562,15 @@ def _ternary(op, name, x, tensor1, tensor2, scale):
 def _in_float32(fn, x, tensor1, tensor2, value):
     """float16/bfloat16 results computed in float32 and rounded once, as torch (rounding each step loses digits
     to cancellation); None for other dtypes."""
-    dtype = dt.result_type(x, tensor1, tensor2)
+    dtype = result_type(x, tensor1, tensor2)
     if dtype not in _HALF:
         return None
     wide = [cast(t, dt.float32) if isinstance(t, Tensor) else t for t in (x, tensor1, tensor2)]
     return cast(fn(*wide, value), dtype)
+
+
+def _summed_to(grads, shapes):
+    return tuple(sum_to(g, shape) for g, shape in zip(grads, shapes))
 
 
 def addcmul(x, tensor1, tensor2, value=1):
@@ -547,7 +581,7 @@ def addcmul(x, tensor1, tensor2, value=1):
         halves = _in_float32(addcmul, x, tensor1, tensor2, value)
         if halves is not None:
             return halves
-        dtype = dt.result_type(x, tensor1, tensor2)
+        dtype = result_type(x, tensor1, tensor2)
         if dtype is dt.bool_:
             raise RuntimeError("addcmul(): not supported for bool tensors")
         if not dtype.is_floating_point:
@@ -558,8 +592,9 @@ def addcmul(x, tensor1, tensor2, value=1):
     if needs_grad(x, tensor1, tensor2):
         def scaled(g, t):
             return mul(g, t) if value == 1 else mul(mul(g, value), t)
+        shapes = (x._shape, tensor1._shape, tensor2._shape)
         record(out, "AddcmulBackward", (x, tensor1, tensor2),
-               lambda g, t1, t2: (g, scaled(g, t2), scaled(g, t1)), (tensor1, tensor2))
+               lambda g, t1, t2: _summed_to((g, scaled(g, t2), scaled(g, t1)), shapes), (tensor1, tensor2))
     return out
 
 
@@ -580,9 +615,11 @@ def addcdiv(x, tensor1, tensor2, value=1):
         return add(x, div(numerator, tensor2))
     out = _ternary(OP.ADDCDIV, "addcdiv", x, tensor1, tensor2, scale)
     if needs_grad(x, tensor1, tensor2):
+        shapes = (x._shape, tensor1._shape, tensor2._shape)
+
         def rule(g, t1, t2):
             over = div(g if value == 1 else mul(g, value), t2)  # value g / t2
-            return g, over, neg(div(mul(over, t1), t2))
+            return _summed_to((g, over, neg(div(mul(over, t1), t2))), shapes)
         record(out, "AddcdivBackward", (x, tensor1, tensor2), rule, (tensor1, tensor2))
     return out
 
@@ -594,7 +631,6 @@ def apply_inplace(x, fn, name, *args, composite=False, **kwargs):
     which may save its input) reads a snapshot from the start."""
     if x.grad_fn is None or not _core_grad_enabled():
         return inplace(x, fn(x, *args, **kwargs), name)
-    from .copy import clone
     src = x._view_as(x._shape, x._strides)
     src.grad_fn, src._requires_grad = x.grad_fn, True
     if composite:
@@ -615,13 +651,3 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     if equal_nan:
         out = logical_or(out, logical_and(isnan(a), isnan(b)))
     return out
-
-
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from .reduce import all as all_
-    return bool(all_(isclose(a, b, rtol, atol, equal_nan)).item())
-
-
-def equal(a, b):
-    from .reduce import all as all_
-    return a.shape == b.shape and bool(all_(eq(a, b)).item())

@@ -1,5 +1,6 @@
 """Indexing: basic indexing is a view; integer and boolean tensor indices go through GATHER and SCATTER on a
-view whose indexed dims are flattened into one, so one kernel pair serves x[i], x[i, j], x[mask] and their writes."""
+view whose indexed dims are flattened into one, so one kernel pair serves x[i], x[i, j], x[mask] and their writes.
+Embedding lookups and one_hot are index reads too."""
 import collections
 import math
 import numbers
@@ -9,12 +10,15 @@ import numpy as np
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
+from .broadcast import broadcast_shapes, broadcast_to, broadcast_view
 from .copy import cast, clone, contiguous, copy_, fill_
-from .creation import full_like, scalar_tensor, tensor
-from .shape import _view_strides, broadcast_shapes, broadcast_to, permute, reshape, transpose
+from .creation import arange, as_tensor, full_like, scalar_tensor, tensor
+from .reduce import amax, any as any_, sum as sum_
+from .shape import _scatter_back, _view_strides, _zeros, narrow, pad, permute, reshape, transpose, unsqueeze
 
 sort_result = collections.namedtuple("sort", ["values", "indices"])
 topk_result = collections.namedtuple("topk", ["values", "indices"])
@@ -117,7 +121,6 @@ def _check_bounds(idx, size, dim, op):
         return idx
     lo, hi = ew.lt(idx, -size), ew.ge(idx, size)
     bad = ew.logical_or(lo, hi)
-    from .reduce import any as any_
     if any_(bad).item():
         value = idx[bad].reshape(-1)[0].item()
         raise IndexError(f"{op}: index {value} is out of bounds for dimension {dim} with size {size}")
@@ -179,7 +182,6 @@ def getitem(x, index):
         if needs_grad(x):  # the gradient lands where the index looked
             record(v, "IndexBackward", (x,), lambda g: _index_grad(x, index, g, adv))
         return v
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         plan = _Plan(v, adv, "index")
         flat = reshape(permute(v, plan.order), (plan.src_n,) + plan.rest_shape)
@@ -192,10 +194,8 @@ def getitem(x, index):
 
 
 def _index_grad(x, index, g, adv):
-    from .shape import _scatter_back, _zeros
     if not adv:
         return _scatter_back(x, g, lambda gx: _parse(gx, index)[0])
-    from ..autograd.grad_mode import no_grad
     gx = _zeros(x)
     with no_grad():
         setitem(gx, index, g, accumulate=True)
@@ -209,12 +209,14 @@ def setitem(x, index, value, accumulate=False):
     if not adv:
         if isinstance(value, numbers.Number) and not accumulate:
             fill_(v, value)
-        else:
-            copy_(v, ew.add(v, value) if accumulate else value)
+        elif accumulate:
+            copy_(v, ew.add(v, value))
+        else:  # a tensor, or data such as a list or an array
+            copy_(v, value if isinstance(value, Tensor) else as_tensor(value, device=x._device))
         return
     plan = _Plan(v, adv, "index_put")
     src = value if isinstance(value, Tensor) else scalar_tensor(value, x._dtype, x._device)
-    src = broadcast_to(src if src._dtype is x._dtype else cast(src, x._dtype), plan.result_shape(), "index_put")
+    src = broadcast_view(src if src._dtype is x._dtype else cast(src, x._dtype), plan.result_shape(), "index_put")
     src = plan.from_result(src)
     target = permute(v, plan.order)
     shape = (plan.src_n,) + plan.rest_shape
@@ -258,7 +260,6 @@ def gather(x, dim, index, sparse_grad=False):
 
 
 def _zeros_like(x):
-    from .shape import _zeros
     return _zeros(x)
 
 
@@ -274,7 +275,6 @@ def _scatter_into(out, dim, index, src, op, name):
 
 
 def scatter(x, dim, index, src=None, value=None, reduce=None):
-    from ..autograd.grad_mode import no_grad
     s = value if src is None else src
     with no_grad():
         out = scatter_(clone(x), dim, index, src, value, reduce)
@@ -335,7 +335,6 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     """torch.scatter_reduce: each src element folded into x at its index along dim by sum, prod, mean, amax or amin
     (x's own values among them unless include_self=False). Differentiable in x and src for float dtypes; amax and
     amin share the gradient evenly among the elements that reach the result, as torch."""
-    from ..autograd.grad_mode import no_grad
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce(): reduce argument must be one of sum, prod, mean, amax, amin, got "
                            f"{reduce!r}")
@@ -370,7 +369,6 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
 
 def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
     """The gradients of x and src: each element's share of its position's result."""
-    from .shape import _zeros
     used = _leading(src, index._shape)  # the part of src the index reads
 
     def place(g_used):  # a gradient of the used part of src as one of the whole src
@@ -420,7 +418,6 @@ def _scatter_reduce_grad(reduce, include_self, d, index, x, src, out, count):
 
 def _leading(t, shape):
     """The view of t's first shape[k] elements along every dim k."""
-    from .shape import narrow
     for k, n in enumerate(shape):
         if t._shape[k] != n:
             t = narrow(t, k, 0, n)
@@ -466,7 +463,6 @@ def index_add_(x, dim, index, source, alpha=1):
 
 
 def index_add(x, dim, index, source, alpha=1):
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         out = index_add_(clone(x), dim, index, source, alpha)
     if needs_grad(x, source):
@@ -523,7 +519,6 @@ def masked_scatter_(x, mask, source):
 def nonzero(x, as_tuple=False):
     if not isinstance(x, Tensor):
         raise TypeError(f"nonzero(): expected a tensor, got {type(x).__name__}")
-    from .reduce import sum as sum_
     count = sum_(ew.ne(x, 0) if x._dtype is not dt.bool_ else x).item() if x.numel() else 0
     out = empty((count, x.ndim), dt.int64, x._device, "nonzero")
     _core.run(OP.NONZERO, (x,), (out,))
@@ -532,6 +527,14 @@ def nonzero(x, as_tuple=False):
             return (fill_(empty((count,), dt.int64, x._device), 0),)
         return tuple(out[:, j] for j in range(x.ndim))
     return out
+
+
+def where(condition, input=None, other=None):  # noqa: A002
+    """torch.where: with input and other the elementwise choice (ops.elementwise.where); with the condition alone,
+    the indices where it holds, as nonzero(as_tuple=True)."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    return ew.where(condition, input, other)
 
 
 def argwhere(x):
@@ -576,3 +579,52 @@ def take(x, index):
 
 def take_along_dim(x, indices, dim):
     return gather(x, dim, indices)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
+              sparse=False):
+    if input.dtype.category != 1:
+        raise TypeError(f"embedding(): indices must be an integer tensor, got {input.dtype.name}")
+    flat = reshape(input, (-1,))
+    n = weight.shape[0]
+    if flat.numel() and any_(ew.logical_or(ew.lt(flat, 0), ew.ge(flat, n))).item():
+        bad = flat[ew.logical_or(ew.lt(flat, 0), ew.ge(flat, n))][0].item()
+        raise IndexError(f"embedding(): index {bad} is out of range for {n} embeddings")
+    if padding_idx is not None and weight.requires_grad:
+        # the padding row gets no gradient: route its lookups through a detached copy of the weight
+        pad_idx = padding_idx % n
+        rows = index_select(weight, 0, flat)
+        fixed = index_select(weight.detach(), 0, flat)
+        out = ew.where(unsqueeze(ew.eq(flat, pad_idx), 1), fixed, rows)
+    else:
+        out = index_select(weight, 0, flat)
+    return reshape(out, tuple(input.shape) + (weight.shape[1],))
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype is not dt.int64:
+        raise RuntimeError(f"one_hot(): expected an int64 tensor, got {tensor.dtype.name}")
+    if num_classes < 0:
+        num_classes = int(amax(tensor).item()) + 1 if tensor.numel() else 0
+    classes = arange(num_classes, device=tensor.device)
+    return ew.eq(unsqueeze(tensor, -1), classes).long()
+
+
+def diag(x, diagonal=0):
+    """torch.diag: a 1-d x becomes the square matrix with x on its `diagonal`-th diagonal (zeros elsewhere, nan
+    and inf included); a 2-d x gives its `diagonal`-th diagonal. A composite of where and index reads."""
+    k = int(diagonal)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"diag(): expected a tensor, got {type(x).__name__}")
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        rows, cols = arange(n, device=x.device), arange(n, device=x.device)
+        on = getitem(cols, (None, slice(None))) - getitem(rows, (slice(None), None)) == k
+        v = pad(x, (0, k) if k >= 0 else (-k, 0))  # row i of the result holds v[i] where it holds anything
+        return where(on, getitem(v, (slice(None), None)), fill_(empty((), x._dtype, x._device, "diag"), 0))
+    if x.ndim == 2:
+        r, c = x.shape
+        n = max(0, min(r + min(k, 0), c - max(k, 0)))
+        i = arange(n, device=x.device)
+        return getitem(x, (i - min(k, 0), i + max(k, 0)))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")

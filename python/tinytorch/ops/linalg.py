@@ -1,11 +1,17 @@
-"""Matrix products: every form reaches the one batched MATMUL kernel through views."""
+"""Matrix products (every form reaches the one batched MATMUL kernel through views), linear layers, the
+triangles of a matrix, and vector similarities."""
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
+from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
+from . import elementwise as ew
+from . import reduce as rd
+from .broadcast import broadcast_shapes, broadcast_to
 from .copy import cast
-from .shape import broadcast_shapes, broadcast_to, reshape
+from .creation import arange, scalar_tensor
+from .shape import reshape, squeeze, t, transpose
 
 
 def matmul(a, b):
@@ -49,7 +55,6 @@ def matmul(a, b):
 
 
 def _matmul_grad(g, a, b):
-    from .shape import transpose
     ga = matmul(g, transpose(b, -2, -1)) if a.requires_grad else None
     gb = matmul(transpose(a, -2, -1), g) if b.requires_grad else None
     return ga, gb
@@ -102,8 +107,78 @@ ger = outer
 
 
 def addmm(bias, a, b, beta=1, alpha=1):
-    from . import elementwise as ew
     prod = mm(a, b)
     if alpha != 1:
         prod = ew.mul(prod, alpha)
     return ew.add(ew.mul(bias, beta) if beta != 1 else bias, prod)
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias. The usual case (2-d weight, 1-d bias, one dtype) is one node whose backward computes
+    weight's gradient as g^T @ x, in weight's own layout: no transposed copy, no separate bias node."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and weight.ndim == 2 and x.ndim >= 1 and
+            x.dtype is weight.dtype and (bias is None or isinstance(bias, Tensor) and bias.ndim == 1 and
+                                         bias.dtype is x.dtype)):
+        out = matmul(x, t(weight) if isinstance(weight, Tensor) and weight.ndim == 2 else weight)
+        return ew.add(out, bias) if bias is not None else out
+    with no_grad():
+        out = matmul(x, t(weight))
+        if bias is not None:
+            out.add_(bias)
+    if needs_grad(x, weight, bias):
+        rule = _linear_grad(x.requires_grad, weight.requires_grad, bias is not None and bias.requires_grad)
+        record(out, "AddmmBackward" if bias is not None else "MmBackward", (x, weight, bias), rule, (x, weight))
+    return out
+
+
+def _linear_grad(need_x, need_w, need_b):
+    def rule(g, x, weight):
+        g2 = reshape(g, (-1, g.shape[-1]))
+        gx = matmul(g, weight) if need_x else None
+        gw = matmul(t(g2), reshape(x, (-1, x.shape[-1]))) if need_w else None
+        gb = rd.sum(g2, 0) if need_b else None
+        return gx, gw, gb
+    return rule
+
+
+def bilinear(x1, x2, weight, bias=None):
+    """out[..., o] = sum_ij x1[..., i] weight[o, i, j] x2[..., j] (+ bias[o])."""
+    lead = tuple(x1.shape[:-1])
+    left = squeeze(matmul(reshape(x1, (-1, 1, 1, x1.shape[-1])), weight), -2)  # [N, O, j]
+    out = rd.sum(ew.mul(left, reshape(x2, (-1, 1, x2.shape[-1]))), -1)
+    out = reshape(out, lead + (weight.shape[0],))
+    return ew.add(out, bias) if bias is not None else out
+
+
+def tril(x, diagonal=0):
+    return _triangle(x, diagonal, lower=True)
+
+
+def triu(x, diagonal=0):
+    return _triangle(x, diagonal, lower=False)
+
+
+def _triangle(x, k, lower):
+    if x.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}(): needs at least 2 dims, got shape {list(x._shape)}")
+    n, m = x._shape[-2:]
+    rows = reshape(arange(n, device=x.device), (n, 1))
+    cols = reshape(arange(m, device=x.device), (1, m))
+    diff = ew.sub(cols, rows)
+    keep = ew.le(diff, k) if lower else ew.ge(diff, k)
+    return ew.where(keep, x, scalar_tensor(0, x.dtype, x.device))
+
+
+def normalize(x, p=2.0, dim=1, eps=1e-12):
+    return ew.div(x, ew.clamp_min(rd.norm(x, p, dim, keepdim=True), eps))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    dot_ = rd.sum(ew.mul(x1, x2), dim)
+    n1 = ew.clamp_min(rd.norm(x1, 2, dim), eps)
+    n2 = ew.clamp_min(rd.norm(x2, 2, dim), eps)
+    return ew.div(dot_, ew.mul(n1, n2))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return rd.norm(ew.add(ew.sub(x1, x2), eps), p, -1, keepdim)

@@ -2,6 +2,8 @@
 and returns the mean and 1/std it used; NORM_BACKWARD is the gradient through those statistics. Each layer is a
 choice of [A, M, B] (layer and RMS norm: [1, rows, D]; group norm: [1, N*G, C/G*HW]; instance norm: [1, N*C, HW];
 batch norm: [N, C, HW]) followed by the affine transform in ordinary ops."""
+import math
+
 from .. import _core
 from .. import _dtype as dt
 from .._core import OP
@@ -123,7 +125,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
                            f"{num_groups} groups")
     _check_param("group_norm", "weight", weight, c)
     _check_param("group_norm", "bias", bias, c)
-    xhat, _, _ = _standardize(reshape(x, (1, x.shape[0] * num_groups, -1)), eps, False, "group_norm")
+    per_group = (x.shape[1] // num_groups) * math.prod(x.shape[2:])  # explicit: the batch may be empty
+    xhat, _, _ = _standardize(reshape(x, (1, x.shape[0] * num_groups, per_group)), eps, False, "group_norm")
     bshape = (1, c) + (1,) * (x.ndim - 2)
     return _affine(reshape(xhat, x.shape), weight, bias, bshape).to(input.dtype)
 
@@ -146,11 +149,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         _check_param(op, name, p, c)
     if training:
         n = x.numel() // c if c else 0
-        if n <= 1:
+        if n == 1:
             raise ValueError(f"{op}(): expected more than 1 value per channel when training, got input size "
                              f"{list(x.shape)}")
-        xhat, mean, rstd = _standardize(reshape(x, (x.shape[0], c, -1)), eps, False, op)
-        if running_mean is not None and running_var is not None:
+        xhat, mean, rstd = _standardize(reshape(x, (x.shape[0], c, math.prod(x.shape[2:]))), eps, False, op)
+        if running_mean is not None and running_var is not None and n:  # an empty batch leaves them, as torch
             var = ew.sub(ew.reciprocal(ew.square(rstd.to(dt.float64))), eps)  # the biased variance NORM used
             _channel_stats_update(running_mean, mean, momentum)
             _channel_stats_update(running_var, ew.mul(var, n / (n - 1)), momentum)
@@ -175,7 +178,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param(op, name, p, c)
-    xhat, mean, rstd = _standardize(reshape(x, (1, n * c, -1)), eps, False, op)
+    xhat, mean, rstd = _standardize(reshape(x, (1, n * c, math.prod(x.shape[2:]))), eps, False, op)
     if running_mean is not None and running_var is not None:
         per = x.numel() // (n * c)
         var = ew.sub(ew.reciprocal(ew.square(rstd.to(dt.float64))), eps)

@@ -7,6 +7,8 @@ from .._core import OP
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from .conv import tuple_arg
+from .creation import zeros
+from .index import scatter_add
 from .shape import reshape, squeeze, unsqueeze
 
 
@@ -81,8 +83,6 @@ def _max_pool(op, x, attrs, out_hw):
 
 def _unpool(g, indices, hw):
     """The gradient of max pooling: each output's gradient added at the flat index of its maximum."""
-    from .creation import zeros
-    from .index import scatter_add
     n, c = g._shape[:2]
     if not needs_grad(g) and _core.supported(OP.MAX_POOL2D_BACKWARD, g._device, g._dtype):
         grad = empty((n, c) + tuple(hw), g._dtype, g._device, "max_pool2d_backward")

@@ -8,8 +8,12 @@ from .. import _dtype as dt
 from .._core import OP
 from .._device import to_device
 from ..tensor import Tensor, empty
-from .creation import _shape, user_tensor
-from .copy import cast
+from . import elementwise as ew
+from .broadcast import broadcast_shapes
+from .copy import cast, copy_
+from .creation import _shape, tensor, user_tensor
+from .index import argsort, topk
+from .reduce import all as all_, any as any_, cumsum, sum as sum_
 
 
 class Generator:
@@ -35,7 +39,6 @@ class Generator:
 
     def get_state(self):
         """The state as a uint8 tensor (torch's type for it): the seed and the offset, 8 little-endian bytes each."""
-        from .creation import tensor
         raw = self._seed.to_bytes(8, "little") + self._offset.to_bytes(8, "little")
         return tensor(list(raw), dtype=dt.uint8)
 
@@ -145,7 +148,6 @@ def randint_like(x, low, high=None, dtype=None, device=None, **_):
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=None):
-    from .index import argsort
     if n < 0:
         raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
     keys = _fill_random(empty((n,), dt.float64, to_device(device)), OP.RAND_UNIFORM, 0.0, 1.0, generator)
@@ -155,7 +157,6 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=None):
 
 def bernoulli(x, p=None, generator=None):
     """Each element 1 with probability p (a number) or with the probability held in x."""
-    from . import elementwise as ew
     probs = x if p is None else p
     shape = x.shape
     u = _fill_random(empty(shape, dt.float64 if x.dtype is dt.float64 else dt.float32, x.device),
@@ -180,13 +181,11 @@ def random_(x, low=0, high=None, generator=None):
     if high is None:
         low, high = 0, low if low else (1 << 24 if x.dtype.is_floating_point else 1 << 31)
     if x.dtype.is_floating_point:
-        from .copy import copy_
         return copy_(x, randint(low, high, x.shape, generator=generator))
     return _fill_random(x, OP.RAND_INT, low, high, generator)
 
 
 def bernoulli_(x, p=0.5, generator=None):
-    from .copy import copy_
     return copy_(x, bernoulli(x, p, generator))
 
 
@@ -194,22 +193,17 @@ def _open_uniform(x, generator, op):
     """Uniform numbers in (0, 1), never 0, in x's floating dtype, for the inverse-CDF samplers below."""
     if not x.dtype.is_floating_point:
         raise TypeError(f"{op}(): needs a floating tensor, got {x.dtype.name}")
-    from . import elementwise as ew
     u = _fill_random(empty(x.shape, dt.float64, x.device), OP.RAND_UNIFORM, 0.0, 1.0, generator)
     return ew.sub(1.0, u)  # (0, 1]: log() below stays finite
 
 
 def exponential_(x, lambd=1.0, generator=None):
-    from . import elementwise as ew
-    from .copy import copy_
     if lambd <= 0:
         raise RuntimeError(f"exponential_(): expects lambda > 0.0, but found lambda={lambd}")
     return copy_(x, ew.div(ew.neg(ew.log(_open_uniform(x, generator, "exponential_"))), lambd))
 
 
 def geometric_(x, p, generator=None):
-    from . import elementwise as ew
-    from .copy import copy_
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_(): expects p to be in (0, 1), but got p={p}")
     u = _open_uniform(x if x.dtype.is_floating_point else empty(x.shape, dt.float32, x.device), generator,
@@ -218,13 +212,10 @@ def geometric_(x, p, generator=None):
 
 
 def log_normal_(x, mean=1.0, std=2.0, generator=None):
-    from . import elementwise as ew
     return ew.inplace(x, ew.exp(normal_(x, mean, std, generator)), "log_normal_")
 
 
 def cauchy_(x, median=0.0, sigma=1.0, generator=None):
-    from . import elementwise as ew
-    from .copy import copy_
     u = _open_uniform(x, generator, "cauchy_")
     return copy_(x, ew.add(ew.mul(ew.tan(ew.mul(ew.sub(u, 0.5), math.pi)), sigma), median))
 
@@ -232,8 +223,6 @@ def cauchy_(x, median=0.0, sigma=1.0, generator=None):
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=None):
     """normal(Tensor, Tensor), normal(Tensor, float), normal(float, Tensor) broadcast the means and stds;
     normal(float, float, size) fills a new tensor."""
-    from . import elementwise as ew
-    from .reduce import any as any_
     negative = any_(ew.lt(std, 0)).item() if isinstance(std, Tensor) else std < 0
     if negative:
         raise RuntimeError(f"normal(): expects std >= 0.0, but found std {std}")
@@ -241,7 +230,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         ref = mean if isinstance(mean, Tensor) else std
         shape = ref.shape if size is None else size
         if isinstance(mean, Tensor) and isinstance(std, Tensor) and size is None:
-            from .shape import broadcast_shapes
             shape = broadcast_shapes(mean.shape, std.shape)
         noise = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
         return ew.add(ew.mul(noise, std), mean)
@@ -255,8 +243,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 def _check_distribution(probs, num_samples, replacement):
     """torch's checks, with its exception classes: one or two dims, floating, finite non-negative rows with a
     positive sum, and at most as many draws as categories without replacement."""
-    from . import elementwise as ew
-    from .reduce import all as all_, any as any_, sum as sum_
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"multinomial(): prob_dist must be 1 or 2 dim, got shape {list(probs.shape)}")
     if not probs.dtype.is_floating_point:
@@ -274,9 +260,6 @@ def _check_distribution(probs, num_samples, replacement):
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
     """Samples by inverse CDF (with replacement) or by Gumbel top-k (without)."""
-    from . import elementwise as ew
-    from .index import topk
-    from .reduce import cumsum, sum as sum_
     _check_distribution(probs, num_samples, replacement)
     p = probs if probs.ndim == 2 else probs.reshape(1, -1)
     if replacement:

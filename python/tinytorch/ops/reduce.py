@@ -1,4 +1,6 @@
-"""Reductions over any set of dims, scans and the fused softmax family."""
+"""Reductions over any set of dims, scans, the fused softmax family, and comparisons of whole tensors (allclose,
+equal). A reduction's node saves its input only where its backward reads values (prod, amax, ...); sum, mean,
+max over a dim and cumsum keep shapes."""
 import collections
 import math
 
@@ -8,8 +10,10 @@ from .._core import OP
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from . import elementwise as ew
+from .broadcast import broadcast_to
 from .copy import cast
-from .shape import broadcast_to, reshape
+from .creation import arange
+from .shape import flip, reshape
 
 _HALF = (dt.float16, dt.bfloat16)
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -26,8 +30,10 @@ def _axes(x, dim, op):
     return tuple(sorted(x._dims(dim, op)))
 
 
-def _reduce(op, x, axes, keepdim, out_dtype, name, grad=None):
-    """Reduces x over axes. grad(g, x, out), with g and out in the keepdim shape, gives x's gradient."""
+def _reduce(op, x, axes, keepdim, out_dtype, name, grad=None, reads_values=False):
+    """Reduces x over axes. grad(g, x, out, x_shape), with g and out in the keepdim shape, gives x's gradient.
+    The node saves x and out only for a rule that reads their values (reads_values): the others need shapes, so
+    an in-place change of x after the reduction stays legal, as in torch."""
     kshape = tuple(1 if d in axes else s for d, s in enumerate(x._shape))
     mask = 0
     for d in axes:
@@ -40,27 +46,26 @@ def _reduce(op, x, axes, keepdim, out_dtype, name, grad=None):
     out = empty(kshape, out_dtype, x._device, name)
     _core.run(op, (x,), (out,), _core.REDUCE.pack(mask))
     if tracked:
-        record(out, name.capitalize() + "Backward", (x,), lambda g, a, o: grad(g, a, o), (x, out))
+        x_shape = x._shape
+        if reads_values:
+            record(out, name.capitalize() + "Backward", (x,), lambda g, a, o: grad(g, a, o, x_shape), (x, out))
+        else:
+            record(out, name.capitalize() + "Backward", (x,), lambda g: grad(g, None, None, x_shape))
     if keepdim:
         return out
     return reshape(out, tuple(s for d, s in enumerate(x._shape) if d not in axes))
 
 
-def _spread(g, x):
-    """A keepdim-shaped gradient broadcast back over x."""
-    return broadcast_to(g, x._shape)
+def _sum_grad(g, x, out, x_shape):
+    return broadcast_to(g, x_shape)
 
 
-def _sum_grad(g, x, out):
-    return _spread(g, x)
+def _mean_grad(g, x, out, x_shape):
+    n = math.prod(x_shape) // g.numel() if g.numel() else 0
+    return broadcast_to(ew.div(g, float(n)) if n else g, x_shape)
 
 
-def _mean_grad(g, x, out):
-    n = x.numel() // out.numel() if out.numel() else 0
-    return _spread(ew.div(g, float(n)) if n else g, x)
-
-
-def _prod_grad(g, x, out):
+def _prod_grad(g, x, out, x_shape):
     # product of the others: out / x where x != 0; with exactly one zero in a group, that zero gets the product
     # of the rest; with two or more every gradient is 0
     axes = tuple(d for d in range(x.ndim) if out._shape[d] == 1 and x._shape[d] != 1)
@@ -68,14 +73,14 @@ def _prod_grad(g, x, out):
     zeros_in_group = sum(zero, axes, keepdim=True)
     rest = prod(ew.where(zero, 1.0, x), axes, keepdim=True)
     others = ew.where(zero, ew.where(ew.eq(zeros_in_group, 1), rest, 0.0), ew.div(out, ew.where(zero, 1.0, x)))
-    return ew.mul(_spread(g, x), others)
+    return ew.mul(broadcast_to(g, x_shape), others)
 
 
-def _extreme_grad(g, x, out):
+def _extreme_grad(g, x, out, x_shape):
     # evenly split between ties, as torch's amax/amin
     hit = ew.eq(x, out)
     count = sum(hit, tuple(d for d in range(x.ndim) if out._shape[d] == 1 and x._shape[d] != 1), keepdim=True)
-    return ew.where(hit, ew.div(_spread(g, x), count), 0.0)
+    return ew.where(hit, ew.div(broadcast_to(g, x_shape), count), 0.0)
 
 
 def _accumulating(x, dtype, name):
@@ -103,7 +108,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
 
 def prod(x, dim=None, keepdim=False, dtype=None):
     src, res = _accumulating(x, dtype, "prod")
-    return _finish(_reduce(OP.PROD, src, _axes(x, dim, "prod"), keepdim, src._dtype, "prod", _prod_grad), res)
+    return _finish(_reduce(OP.PROD, src, _axes(x, dim, "prod"), keepdim, src._dtype, "prod", _prod_grad, True), res)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -129,16 +134,18 @@ def _extreme(op, arg_op, name, x, dim, keepdim, other):
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor when no dim is given, got shape {list(x.shape)}")
-        return _finish(_reduce(op, src, _axes(x, None, name), False, src._dtype, name, _extreme_grad), x._dtype)
+        return _finish(_reduce(op, src, _axes(x, None, name), False, src._dtype, name, _extreme_grad, True),
+                       x._dtype)
     axes = _axes(x, dim, name)
     _check_nonempty(x, axes, name)
     indices = _reduce(arg_op, src, axes, True, dt.int64, name)
 
-    def to_index(g, a, out):  # the gradient goes to the element the index names, as in torch
-        from .index import scatter
+    def to_index(g, a, out, x_shape):  # the gradient goes to the element the index names, as in torch
         if not axes:
             return g
-        return scatter(fill_zeros(a), axes[0], indices, g)
+        d = axes[0]
+        positions = reshape(arange(x_shape[d], device=g._device), (x_shape[d],) + (1,) * (len(x_shape) - d - 1))
+        return ew.where(ew.eq(positions, indices), broadcast_to(g, x_shape), 0.0)
     values = _finish(_reduce(op, src, axes, keepdim, src._dtype, name, to_index), x._dtype)
     return values_indices(values, indices if keepdim else reshape(indices, values._shape))
 
@@ -148,11 +155,6 @@ def _check_nonempty(x, axes, name):
         if x._shape[d] == 0:
             raise IndexError(f"{name}(): cannot reduce the empty dim {d} of shape {list(x.shape)}: the op has no "
                              f"identity")
-
-
-def fill_zeros(x):
-    from .shape import _zeros
-    return _zeros(x)
 
 
 def max(x, dim=None, keepdim=False, other=None):  # noqa: A001
@@ -166,13 +168,15 @@ def min(x, dim=None, keepdim=False, other=None):  # noqa: A001
 def amax(x, dim=(), keepdim=False):
     axes = _axes(x, dim, "amax")
     _check_nonempty(x, axes, "amax")
-    return _finish(_reduce(OP.MAX, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amax", _extreme_grad), x._dtype)
+    return _finish(_reduce(OP.MAX, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amax", _extreme_grad, True),
+                   x._dtype)
 
 
 def amin(x, dim=(), keepdim=False):
     axes = _axes(x, dim, "amin")
     _check_nonempty(x, axes, "amin")
-    return _finish(_reduce(OP.MIN, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amin", _extreme_grad), x._dtype)
+    return _finish(_reduce(OP.MIN, _ordered(x), axes, keepdim, _ordered(x)._dtype, "amin", _extreme_grad, True),
+                   x._dtype)
 
 
 def _arg(op, name, x, dim, keepdim):
@@ -219,7 +223,12 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return ew.sqrt(var(x, dim, unbiased, keepdim, correction))
+    v = var(x, dim, unbiased, keepdim, correction)
+    if not needs_grad(v):
+        return ew.sqrt(v)
+    # where the variance is 0 torch's gradient is 0, not 0 * inf: sqrt of a safe value there, masked
+    nonzero = ew.ne(v, 0)
+    return ew.where(nonzero, ew.sqrt(ew.where(nonzero, v, 1.0)), 0.0)
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -263,19 +272,16 @@ def _scan(op, name, x, dim, dtype):
     out = empty(src0._shape, src0._dtype, x._device, name)
     _core.run(op, (src0,), (out,), _core.DIM.pack(d))
     if needs_grad(src0):
-        rule = _cumsum_grad if op == OP.CUMSUM else _cumprod_grad
-        record(out, name.capitalize() + "Backward", (src0,), lambda g, a, o: rule(g, a, o, d), (src0, out))
+        if op == OP.CUMSUM:  # needs no values, so saves none (x.add_() after cumsum stays legal, as in torch)
+            record(out, "CumsumBackward", (src0,), lambda g: _reverse_cumsum(g, d))
+        else:
+            record(out, "CumprodBackward", (src0,), lambda g, a, o: _cumprod_grad(g, a, o, d), (src0, out))
     out = reshape(out, x._shape) if src.ndim == 0 else out
     return _finish(out, res)
 
 
 def _reverse_cumsum(g, d):
-    from .shape import flip
     return flip(cumsum(flip(g, d), d), d)
-
-
-def _cumsum_grad(g, x, out, d):
-    return _reverse_cumsum(g, d)
 
 
 def _cumprod_grad(g, x, out, d):
@@ -327,3 +333,15 @@ def softmax(x, dim=None, dtype=None):
 def log_softmax(x, dim=None, dtype=None):
     return _softmax(OP.LOG_SOFTMAX, "log_softmax", x, dim, dtype)
 
+
+def softmin(x, dim=None, dtype=None):
+    return softmax(ew.neg(x), dim, dtype)
+
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(all(ew.isclose(a, b, rtol, atol, equal_nan)).item())
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool(all(ew.eq(a, b)).item())

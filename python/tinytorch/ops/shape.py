@@ -1,10 +1,15 @@
-"""Shape ops. Most are views (new strides on the same buffer); cat, flip, roll, repeat and pad copy."""
+"""Shape ops. Most are views (new strides on the same buffer); cat, flip, roll, repeat and pad copy; resize_
+reallocates. Broadcasting views are in ops/broadcast.py."""
 import builtins
 
 from .. import _core
+from .._dtype import promote, to_dtype
+from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
-from ..tensor import Tensor, empty
+from ..tensor import Tensor, _make, empty
+from .broadcast import broadcast_to
 from .copy import contiguous, copy_, fill_
+from .creation import _shape
 
 
 def _zeros(x):
@@ -16,46 +21,6 @@ def _track(out, x, name, rule):
     if needs_grad(x):
         record(out, name, (x,), rule)
     return out
-
-
-def broadcast_shapes(*shapes, op="broadcast"):
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        for i, n in enumerate(s, ndim - len(s)):
-            if n != out[i]:
-                if out[i] != 1 and n != 1:
-                    raise RuntimeError(f"{op}(): shapes {' and '.join(str(list(x)) for x in shapes)} cannot be broadcast"
-                                       f" together (dim {i - ndim}: {out[i]} vs {n})")
-                out[i] = n if out[i] == 1 else out[i]
-    return tuple(out)
-
-
-def broadcast_to(x, shape, op="expand"):
-    """A view of x with the given shape: new leading dims and size-1 dims get stride 0."""
-    shape = tuple(shape)
-    if x._shape == shape:
-        return x
-    nd = len(shape)
-    if nd < x.ndim:
-        raise RuntimeError(f"{op}(): cannot expand shape {list(x._shape)} to {list(shape)} with fewer dims")
-    strides = [0] * nd
-    for i in range(nd):
-        j = i - (nd - x.ndim)
-        if j < 0:
-            if shape[i] < 0:
-                raise RuntimeError(f"{op}(): size -1 is not allowed in a new leading dim of {list(shape)}")
-            continue
-        size, want = x._shape[j], shape[i]
-        if want == -1 or want == size:
-            strides[i] = x._strides[j]
-        elif size == 1 and want >= 0:
-            strides[i] = 0
-        else:
-            raise RuntimeError(f"{op}(): cannot expand shape {list(x._shape)} to {list(shape)}"
-                               f" (dim {i}: {size} to {want})")
-    shape = tuple(x._shape[i - (nd - x.ndim)] if s == -1 else s for i, s in enumerate(shape))
-    return _track(_view(x, shape, strides, "expand"), x, "ExpandBackward", lambda g: g)
 
 
 def _view(x, shape, strides, op, offset=None):
@@ -127,7 +92,6 @@ def _view_strides(old_shape, old_strides, new_shape):
 
 def view(x, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and shape[0] is not None:
-        from .._dtype import to_dtype
         return view_dtype(x, to_dtype(shape[0]))
     shape = _infer_size(_sizes(shape), x.numel(), "view", x._shape)
     strides = _view_strides(x._shape, x._strides, shape)
@@ -145,7 +109,6 @@ def _reshaped(x, shape, strides):
 def view_dtype(x, dtype):
     if dtype.itemsize != x._dtype.itemsize:
         raise RuntimeError(f"view(dtype): {x._dtype.name} and {dtype.name} differ in size")
-    from ..tensor import _make
     return _make(x._buf, x._offset, x._shape, x._strides, dtype, x._device, x)
 
 
@@ -192,7 +155,7 @@ swapaxes = swapdims = transpose
 def t(x):
     if x.ndim > 2:
         raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got shape {list(x._shape)}")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return transpose(x, 0, 1) if x.ndim == 2 else permute(x, tuple(range(x.ndim)))  # a view, as torch's
 
 
 def T(x):  # noqa: N802
@@ -256,6 +219,26 @@ def unflatten(x, dim, sizes):
     return reshape(x, x._shape[:d] + sizes + x._shape[d + 1:])
 
 
+def resize_(x, *sizes):
+    """x with a new shape, contiguous, as torch's: the first elements (in row-major order) are kept, new ones are
+    uninitialised. Its memory is new when the shape changes, so views of the old shape no longer share it."""
+    shape = _shape(sizes, "resize_")
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"resize_(): negative size in {list(shape)}")
+    if x.requires_grad:
+        raise RuntimeError("resize_(): cannot resize variables that require grad")
+    if shape == x._shape:
+        return x
+    fresh = empty(shape, x._dtype, x._device, "resize_")
+    keep = min(x.numel(), fresh.numel())
+    if keep:
+        copy_(narrow(reshape(fresh, (-1,)), 0, 0, keep), narrow(reshape(x, (-1,)), 0, 0, keep))
+    x._buf, x._offset, x._shape, x._strides = fresh._buf, 0, fresh._shape, fresh._strides
+    x._base = None
+    x._version[0] += 1  # rules that saved the old contents must see them gone
+    return x
+
+
 def narrow(x, dim, start, length):
     d = x._dim(dim, "narrow")
     size = x._shape[d]
@@ -272,7 +255,6 @@ def narrow(x, dim, start, length):
 def _scatter_back(x, g, same_view):
     """The gradient of a view of x: zeros, with g written where the view looks. Under create_graph the result
     is itself differentiable in g: its gradient is the same view of the incoming one."""
-    from ..autograd.grad_mode import no_grad
     gx = _zeros(x)
     with no_grad():
         copy_(same_view(gx), g)
@@ -304,6 +286,8 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
     size = x._shape[x._dim(dim, "chunk")]
+    if size == 0:  # torch: `chunks` empty pieces
+        return split(x, [0] * chunks, dim)
     step = max(1, -(-size // chunks))
     return split(x, step, dim)
 
@@ -326,7 +310,6 @@ def select(x, dim, index):
 
 
 def cat(tensors, dim=0):
-    from .._dtype import promote
     tensors = [t for t in tensors]
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of tensors")
@@ -349,7 +332,6 @@ def cat(tensors, dim=0):
     shape[d] = sum(t._shape[d] for t in parts)
     result = empty(shape, dtype, ref.device, "cat")
     start = 0
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         for t in parts:
             copy_(narrow(result, d, start, t._shape[d]), t)
@@ -381,7 +363,6 @@ def flip(x, dims):
     for d in dims:
         offset += (x._shape[d] - 1) * strides[d]
         strides[d] = -strides[d]
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         out = _view(x, x._shape, tuple(strides), "flip", offset).clone()
     return _track(out, x, "FlipBackward", lambda g: flip(g, dims))
@@ -430,25 +411,24 @@ def tile(x, dims):
     return repeat(x, dims)
 
 
-def _edge_index(n, lo, hi, mode):
-    """Source positions of a dim of size n padded by (lo, hi) in mode reflect, replicate or circular."""
-    out = []
-    for j in range(-lo, n + hi):
-        if mode == "reflect":
-            period = 2 * (n - 1)
-            j = j % period if period else 0
-            j = period - j if j >= n else j
-        elif mode == "replicate":
-            j = min(max(j, 0), n - 1)
-        else:
-            j %= n
-        out.append(j)
-    return out
+def _edge_parts(x, d, lo, hi, mode):
+    """The slices of x that go before and after it along d to pad it by (lo, hi) in mode reflect, replicate or
+    circular: views, so the gradient of each padded element flows back to the element it copies."""
+    n = x._shape[d]
+    if mode == "reflect":
+        return flip(narrow(x, d, 1, lo), d), flip(narrow(x, d, n - 1 - hi, hi), d)
+    if mode == "replicate":
+        return _stretch(narrow(x, d, 0, 1), d, lo), _stretch(narrow(x, d, n - 1, 1), d, hi)
+    return narrow(x, d, n - lo, lo), narrow(x, d, 0, hi)
+
+
+def _stretch(edge, d, size):
+    shape = list(edge._shape)
+    shape[d] = size
+    return broadcast_to(edge, shape, "pad")
 
 
 def _pad_edges(x, pad, mode):
-    from .creation import tensor
-    from .index import index_select
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
         lo, hi, n = pad[2 * i], pad[2 * i + 1], x._shape[d]
@@ -456,7 +436,8 @@ def _pad_edges(x, pad, mode):
         if min(lo, hi) < 0 or max(lo, hi) > limit or n == 0:
             raise RuntimeError(f"pad(): {mode} padding {pad} needs non-negative sizes of at most {limit} for dim {d} "
                                f"of input {list(x._shape)}")
-        x = index_select(x, d, tensor(_edge_index(n, lo, hi, mode), device=x.device))
+        before, after = _edge_parts(x, d, lo, hi, mode)
+        x = cat([t for t in (before, x, after) if t._shape[d]], d)
     return x
 
 
@@ -491,7 +472,6 @@ def pad(x, pad, mode="constant", value=0.0):
             d = x.ndim - 1 - i
             t = narrow(t, d, max(pad[2 * i], 0), src._shape[d])
         return t
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         copy_(interior(out), src)
     if needs_grad(src):
@@ -499,24 +479,28 @@ def pad(x, pad, mode="constant", value=0.0):
     return out
 
 
-def tril(x, diagonal=0):
-    return _triangle(x, diagonal, lower=True)
+def pixel_shuffle(x, upscale_factor):
+    r = int(upscale_factor)
+    if r < 1:
+        raise ValueError(f"pixel_shuffle(): upscale_factor must be positive, got {upscale_factor}")
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle(): input {list(x.shape)} needs at least 3 dims and channels divisible by "
+                           f"upscale_factor^2 = {r * r}")
+    *lead, c, h, w = x.shape
+    y = reshape(x, (-1, c // (r * r), r, r, h, w))
+    y = permute(y, 0, 1, 4, 2, 5, 3)
+    return reshape(y, tuple(lead) + (c // (r * r), h * r, w * r))
 
 
-def triu(x, diagonal=0):
-    return _triangle(x, diagonal, lower=False)
+def pixel_unshuffle(x, downscale_factor):
+    r = int(downscale_factor)
+    if r < 1:
+        raise ValueError(f"pixel_unshuffle(): downscale_factor must be positive, got {downscale_factor}")
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+        raise RuntimeError(f"pixel_unshuffle(): input {list(x.shape)} needs at least 3 dims and H, W divisible by "
+                           f"downscale_factor = {r}")
+    *lead, c, h, w = x.shape
+    y = reshape(x, (-1, c, h // r, r, w // r, r))
+    y = permute(y, 0, 1, 3, 5, 2, 4)
+    return reshape(y, tuple(lead) + (c * r * r, h // r, w // r))
 
-
-def _triangle(x, k, lower):
-    if x.ndim < 2:
-        raise RuntimeError(f"{'tril' if lower else 'triu'}(): needs at least 2 dims, got shape {list(x._shape)}")
-    from .creation import arange
-    from .elementwise import where
-    from . import elementwise as ew
-    n, m = x._shape[-2:]
-    rows = reshape(arange(n, device=x.device), (n, 1))
-    cols = reshape(arange(m, device=x.device), (1, m))
-    diff = ew.sub(cols, rows)
-    keep = ew.le(diff, k) if lower else ew.ge(diff, k)
-    from .creation import scalar_tensor
-    return where(keep, x, scalar_tensor(0, x.dtype, x.device))

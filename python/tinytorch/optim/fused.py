@@ -3,9 +3,9 @@ tensor ops for other dtypes and devices (float16 parameters, a backend without t
 import math
 
 from .. import _core
-from .. import _dtype as dt
 from .._core import OP
 from ..ops import elementwise as ew
+
 
 def _fused(op, p, grad):
     """Whether op's fused kernel takes this parameter (else the update runs as separate tensor ops)."""
