@@ -9,36 +9,16 @@ from .tensor import Size, Tensor
 from .tensor import (BFloat16Tensor, BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                      LongTensor, channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format)
 from . import _methods
-from ._methods import addcdiv, addcmul
+from ._out import accepts_out as _accepts_out
+from .ops import _public
 
 _methods.install()
 
-from .ops.copy import clone, contiguous  # noqa: E402
-from .ops.creation import (arange, as_tensor, empty_ as empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: E402
-                           full, full_like, linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
-from .ops.broadcast import broadcast_shapes, broadcast_to  # noqa: E402
-from .ops.elementwise import (abs, absolute, add, ceil, clamp, clamp_max, clamp_min, clip, cos, div, divide,  # noqa: E402,A004
-                              eq, erf, exp, exp2, expm1, fix, floor, floor_divide, fmod, ge, gelu, greater,
-                              greater_equal, gt, isclose, isfinite, isinf, isnan, le, lerp, less, less_equal, log, log1p,
-                              log2, logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
-                              multiply, ne, neg, negative, not_equal, pow, reciprocal, relu, remainder, round,
-                              rsqrt, rsub, sigmoid, sign, silu, sin, sqrt, square, sub, subtract, tan, tanh,
-                              true_divide, trunc)
-from .ops.elementwise import result_type  # noqa: E402
-from .ops.index import (argsort, argwhere, gather, index_add, index_fill, index_put, index_select,  # noqa: E402
-                        masked_fill, masked_select, nonzero, scatter, scatter_add, scatter_reduce, sort, take,
-                        take_along_dim, topk, where)
-from .ops.linalg import addmm, bmm, dot, ger, inner, matmul, mm, mv, outer, tril, triu, vdot  # noqa: E402
-from .ops.einsum import einsum  # noqa: E402
-from .ops.index import diag  # noqa: E402
-from .ops.random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,  # noqa: E402
-                         manual_seed, multinomial, normal, rand, rand_like, randint, randint_like, randn,
-                         randn_like, randperm, seed, set_rng_state)
-from .ops.reduce import (all, allclose, amax, amin, any, argmax, argmin, cumprod, cumsum, equal, log_softmax,  # noqa: E402,A004
-                         logsumexp, max, mean, min, norm, prod, softmax, std, std_mean, sum, var, var_mean)
-from .ops.shape import (cat, chunk, flatten, flip, movedim, moveaxis, narrow, permute, reshape, roll,  # noqa: E402
-                        select, split, squeeze, stack, swapaxes, swapdims, t, tile, transpose, unbind, unflatten,
-                        unsqueeze)
+# the functions every op module declared (ops/_public.py); out= where torch takes it (tinytorch/_out.py)
+for _name, _fn in _public.FUNCTIONS.items():
+    _takes_out = _public.OUT.get(_name)
+    globals()[_name] = _accepts_out(_fn, creation=_takes_out == "creation") if _takes_out else _fn
+del _name, _fn, _takes_out
 
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from . import autograd, cuda, nn, optim, utils  # noqa: E402
@@ -53,26 +33,6 @@ from .serialization import load, save  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import export  # noqa: E402
 
-from ._out import accepts_out as _accepts_out  # noqa: E402
-
-# out= where torch takes it: the result written into a given tensor (python/tinytorch/_out.py)
-for _name in ("abs", "absolute", "add", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "div", "divide", "eq",
-              "erf", "exp", "exp2", "expm1", "fix", "floor", "floor_divide", "fmod", "ge", "greater", "greater_equal",
-              "gt", "le", "lerp", "less", "less_equal", "log", "log1p", "log2", "logical_and", "logical_not",
-              "logical_or", "logical_xor", "lt", "maximum", "minimum", "mul", "multiply", "ne", "neg", "negative",
-              "not_equal", "pow", "reciprocal", "remainder", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt",
-              "square", "sub", "subtract", "tan", "tanh", "true_divide", "trunc", "where", "addcmul", "addcdiv",
-              "gather", "index_select", "masked_select", "take", "scatter_reduce", "addmm", "bmm", "dot", "matmul",
-              "mm", "mv", "outer",
-              "amax", "amin", "argmax", "argmin", "cumprod", "cumsum", "logsumexp", "max", "mean", "min", "prod",
-              "std", "sum", "var", "sort", "topk", "cat", "stack", "tril", "triu"):
-    globals()[_name] = _accepts_out(globals()[_name])
-for _name in ("arange", "empty", "eye", "full", "linspace", "ones", "zeros", "rand", "randn", "randint", "randperm"):
-    globals()[_name] = _accepts_out(globals()[_name], creation=True)
-del _name
-
-concat = concatenate = cat
-spmm = mm  # torch.spmm on the one (dense) layout tinytorch has
 __version__ = "0.1.0"
 
 

@@ -77,7 +77,7 @@ def _kernel_message(op, name, text):
 _NAMED = re.compile(r"^[A-Za-z_][\w.]*\(\): ")
 
 
-def public(name):
+def reports_as(name):
     """Makes the errors of a composite op name the op the user called: `mse_loss(): ...`, not the `sub(): ...` of
     the primitive inside it that raised. Only the builtin error classes are renamed (a subclass keeps its text)."""
     prefix = name + "(): "

@@ -10,6 +10,11 @@ op("gather_dim1", lambda m, x: m.gather(x, 1, m.tensor([[0, 3], [1, 1], [2, 0]])
    np_fn=lambda a: np.take_along_axis(a, np.array([[0, 3], [1, 1], [2, 0]]), 1))
 op("gather_dim0", lambda m, x: m.gather(x, 0, m.tensor([[2, 0, 1, 1], [0, 0, 2, 1]])), X34, NUMERIC,
    np_fn=lambda a: np.take_along_axis(a, np.array([[2, 0, 1, 1], [0, 0, 2, 1]]), 0))
+op("take_along_dim_flat", lambda m, x: m.take_along_dim(x, m.tensor([5, 0, 11, 5])), X34, NUMERIC,
+   np_fn=lambda a: np.take_along_axis(a.ravel(), np.array([5, 0, 11, 5]), None),
+   layouts=("contig",))  # torch flattens with view(), which refuses other layouts; tinytorch reshapes
+op("take_along_dim_broadcast", lambda m, x: m.take_along_dim(x, m.tensor([[[0], [2]]]), 2), [((3, 1, 4),)], F32_64,
+   np_fn=lambda a: np.take_along_axis(a, np.array([[[0], [2]]]), 2), grad=True)
 op("gather_neg_dim_small_index", lambda m, x: x.gather(-1, m.tensor([[1], [0]])), [((2, 4),)], NUMERIC)
 op("gather_int32_index", lambda m, x: x.gather(1, m.tensor([[1, 0]], dtype=m.int32)), [((1, 4),)], F32_64)
 op("scatter_src", lambda m, x, s: x.scatter(1, m.tensor([[0, 3], [1, 2], [3, 0]]), s), [((3, 4), (3, 2))], DTYPES)

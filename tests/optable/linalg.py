@@ -27,6 +27,8 @@ op("mv", lambda m, a, b: m.mv(a, b), [((3, 4), (4,))], F32_64, np_fn=np.matmul, 
 op("dot", lambda m, a, b: m.dot(a, b), [((4,), (4,)), ((100,), (100,))], F32_64 + ("int64",), np_fn=np.dot,
    scale=8, grad=True, errors=(lambda m: m.dot(m.ones(3), m.ones(4)),))
 op("outer", lambda m, a, b: m.outer(a, b), [((4,), (3,))], F32_64 + ("int64",), np_fn=np.outer, grad=True)
+op("inner", lambda m, a, b: m.inner(a, b), [((4,), (4,)), ((2, 3, 4), (5, 4)), ((3,), ()), ((0, 4), (2, 4))],
+   F32_64 + ("int64",), np_fn=np.inner, scale=8, grad=True, errors=(lambda m: m.inner(m.ones(3), m.ones(4)),))
 # tinytorch promotes integers meeting floats, matmul included (torch refuses); the reference casts first
 op("matmul_int_float", lambda m, a, b: m.matmul(a.long(), b),
    [((3, 4), (4, 5)), ((4,), (4,)), ((2, 3, 4), (4,))], F32_64,

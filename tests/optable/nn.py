@@ -4,7 +4,8 @@ from ._base import *  # noqa: F401,F403
 from ._base import F32_64, F, layer, op
 
 X45 = [((4, 5),)]
-layer("Linear", lambda nn: nn.Linear(5, 3), X45)
+layer("Linear", lambda nn: nn.Linear(5, 3), X45, op="linear",
+      errors=(lambda m: F(m).linear(m.ones(2, 3), m.ones(4, 5)), lambda m: m.nn.Linear(5, 3)(m.ones(2, 4))))
 layer("Bilinear", lambda nn: nn.Bilinear(3, 4, 2), [((5, 3), (5, 4))])
 layer("LayerNorm", lambda nn: nn.LayerNorm(5), X45)
 layer("RMSNorm", lambda nn: nn.RMSNorm(5), X45)
@@ -21,6 +22,8 @@ for _name in ["ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid", "Leaky
     # torch's float64 hardsigmoid backward multiplies by a float32 1/6 (tinytorch's is exact): looser there
     layer(_name, lambda nn, _n=_name: getattr(nn, _n)(), X45, grad_scale=10 if _name.startswith("Hards") else 1)
 layer("Softmax", lambda nn: nn.Softmax(1), X45)
+layer("GLU", lambda nn: nn.GLU(), [((4, 6),), ((2, 4, 3),)],
+      errors=(lambda m: m.nn.functional.glu(m.ones(3)), lambda m: m.nn.functional.glu(m.ones(4, 3), 1)), op="glu")
 layer("LogSoftmax", lambda nn: nn.LogSoftmax(-1), X45)
 
 # ---- losses: input (6, 4) against float targets (6, 4) or class targets (6,) in [0, 4)
@@ -33,8 +36,9 @@ def loss(name, fn, cases, **kw):
        grad=True, **kw)
 
 
-loss("mse_loss", lambda m, a, b: F(m).mse_loss(a, b), LOSS)
-loss("l1_loss", lambda m, a, b: F(m).l1_loss(a, b, reduction="sum"), LOSS)
+loss("mse_loss", lambda m, a, b: F(m).mse_loss(a, b), LOSS, errors=(lambda m: F(m).mse_loss(m.ones(2, 3), m.ones(4, 5)),))
+loss("l1_loss", lambda m, a, b: F(m).l1_loss(a, b, reduction="sum"), LOSS,
+     errors=(lambda m: F(m).l1_loss(m.ones(2, 3), m.ones(4, 5)),))
 loss("smooth_l1_loss", lambda m, a, b: F(m).smooth_l1_loss(a, b, beta=0.5), LOSS)
 loss("huber_loss", lambda m, a, b: F(m).huber_loss(a, b, delta=0.7), LOSS)
 loss("cross_entropy", lambda m, a, b: F(m).cross_entropy(a, b), CLS)

@@ -24,6 +24,8 @@ op("mT", lambda m, x: x.mT, [(3, 4), (2, 3, 4)], F32_64, np_fn=lambda a: np.swap
 op("expand", lambda m, x: (x.expand(2, 3, 4), x.expand(-1, 4), x.expand(0, 3, 4), m.broadcast_to(x, (5, 3, 4))),
    [(3, 1)], DTYPES, np_fn=lambda a: (np.broadcast_to(a, (2, 3, 4)), np.broadcast_to(a, (3, 4)),
                                       np.broadcast_to(a, (0, 3, 4)), np.broadcast_to(a, (5, 3, 4))))
+op("tile", lambda m, x: (x.tile(2), x.tile(2, 1, 3), m.tile(x, (2, 2)), x.tile(())), [(3,), (2, 3)], DTYPES,
+   np_fn=lambda a: (np.tile(a, 2), np.tile(a, (2, 1, 3)), np.tile(a, (2, 2)), np.tile(a, ())))
 op("expand_0d", lambda m, x: x.expand(3, 2), [()], F32_64, np_fn=lambda a: np.broadcast_to(a, (3, 2)))
 op("squeeze", lambda m, x: (x.squeeze(), x.squeeze(1), x.squeeze(0), x.squeeze(-1), m.squeeze(x, (1, 3))),
    [(2, 1, 3, 1), (1, 1, 1, 1)], DTYPES,

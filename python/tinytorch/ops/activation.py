@@ -1,5 +1,6 @@
 """Activations with torch.nn.functional's signatures, composed from the elementwise primitives (so they need no
 backward rules of their own). inplace=True writes the result into x and returns x, as torch does."""
+from .. import _core
 from . import elementwise as ew
 from .shape import chunk
 
@@ -69,6 +70,12 @@ def tanhshrink(x):
     return ew.sub(x, ew.tanh(x))
 
 
+@_core.reports_as("glu")
 def glu(x, dim=-1):
+    if x.ndim == 0:
+        raise RuntimeError("glu(): does not take a 0-d tensor")
+    if x.shape[dim] % 2:
+        raise RuntimeError(f"glu(): halving dimension must be even, but dimension {dim} of input {list(x.shape)} is "
+                           f"size {x.shape[dim]}")
     a, b = chunk(x, 2, dim)
     return ew.mul(a, ew.sigmoid(b))

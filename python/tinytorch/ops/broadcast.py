@@ -6,6 +6,7 @@ from .. import _dtype as dt
 from .._core import OP
 from ..autograd.graph import needs_grad, record
 from ..tensor import empty
+from ._public import declare
 
 _HALF = (dt.float16, dt.bfloat16)
 
@@ -93,3 +94,7 @@ def _raw_cast(x, dtype):
     out = empty(x._shape, dtype, x._device, "sum_to_size")
     _core.run(OP.COPY, (x,), (out,))
     return out
+
+# public names (ops/_public.py)
+declare(globals(), "broadcast_shapes", method=False)
+declare(globals(), "broadcast_to")

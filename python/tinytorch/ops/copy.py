@@ -9,6 +9,7 @@ from .._device import device, to_device
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, empty
 from .broadcast import broadcast_view, sum_to
+from ._public import declare
 
 
 def cast(x, dtype):
@@ -131,3 +132,7 @@ def deepcopy(x, memo):
     if x.grad is not None:
         out.grad = copy.deepcopy(x.grad, memo)
     return out
+
+# public names (ops/_public.py)
+declare(globals(), "clone contiguous")
+declare(globals(), "to __deepcopy__=deepcopy copy_ fill_ zero_", function=False)

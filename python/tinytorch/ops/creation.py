@@ -10,6 +10,7 @@ from .._core import OP
 from .._device import CPU, to_device
 from ..tensor import Size, Tensor, _make, empty
 from .copy import cast, fill_
+from ._public import declare
 
 
 def _infer(data, op):
@@ -260,3 +261,30 @@ def scalar_tensor(value, dtype, dev):
             _scalars.clear()
         out = _scalars[key] = fill_(empty((), dtype, dev, "scalar"), value)
     return out
+
+# x.new_*: a tensor of x's dtype and device unless told otherwise
+def new_tensor(x, data, dtype=None, device=None, requires_grad=None):
+    return tensor(data, dtype or x.dtype, device or x.device, requires_grad)
+
+
+def new_zeros(x, *size, dtype=None, device=None, requires_grad=None):
+    return zeros(*size, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_ones(x, *size, dtype=None, device=None, requires_grad=None):
+    return ones(*size, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_empty(x, *size, dtype=None, device=None, requires_grad=None):
+    return empty_(*size, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_full(x, size, fill_value, dtype=None, device=None, requires_grad=None):
+    return full(size, fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+# public names (ops/_public.py)
+declare(globals(), "as_tensor empty_like from_dlpack from_numpy full_like ones_like scalar_tensor tensor zeros_like",
+        method=False)
+declare(globals(), "arange empty=empty_ eye full linspace ones zeros", method=False, creation=True, static=True)
+declare(globals(), "__init__=init_tensor new_tensor new_zeros new_ones new_empty new_full", function=False)

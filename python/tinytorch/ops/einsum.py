@@ -10,6 +10,7 @@ from .index import getitem
 from .linalg import matmul
 from .reduce import sum as _sum
 from .shape import expand, permute, reshape
+from ._public import declare
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # sublist subscript k is _LETTERS[k], as torch
 
@@ -209,3 +210,6 @@ def einsum(*args):
         acc = permute(acc, [acc_labels.index(lab) for lab in out])
     want = tuple(ell_size.get(lab, 1) if lab in ell else seen.get(lab, 1) for lab in out)
     return expand(acc, want) if tuple(acc.shape) != want else acc
+
+# public names (ops/_public.py)
+declare(globals(), "einsum", method=False)

@@ -14,6 +14,7 @@ from ..tensor import Tensor, empty
 from .broadcast import broadcast_shapes, broadcast_view, sum_to
 from .copy import cast, clone, copy_
 from .creation import scalar_tensor
+from ._public import declare
 
 _HALF = (dt.float16, dt.bfloat16)
 
@@ -566,14 +567,14 @@ def _in_float32(fn, x, tensor1, tensor2, value):
     if dtype not in _HALF:
         return None
     wide = [cast(t, dt.float32) if isinstance(t, Tensor) else t for t in (x, tensor1, tensor2)]
-    return cast(fn(*wide, value), dtype)
+    return cast(fn(*wide, value=value), dtype)
 
 
 def _summed_to(grads, shapes):
     return tuple(sum_to(g, shape) for g, shape in zip(grads, shapes))
 
 
-def addcmul(x, tensor1, tensor2, value=1):
+def addcmul(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 * tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
     where the three are float tensors of one dtype on the CPU."""
     scale = _scale_number(value, "addcmul")
@@ -598,7 +599,7 @@ def addcmul(x, tensor1, tensor2, value=1):
     return out
 
 
-def addcdiv(x, tensor1, tensor2, value=1):
+def addcdiv(x, tensor1, tensor2, *, value=1):
     """x + value * tensor1 / tensor2 (value * tensor1 first, as torch), broadcast together; one pass over memory
     where the three are float tensors of one dtype on the CPU. Integer tensor1 and tensor2 are refused, as torch
     refuses them (its integer division here is gone)."""
@@ -651,3 +652,34 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     if equal_nan:
         out = logical_or(out, logical_and(isnan(a), isnan(b)))
     return out
+
+def _where_method(x, condition, other):
+    """x.where(condition, y): x where condition holds, else y."""
+    return where(condition, x, other)
+
+
+def _fused_inplace(op, fn, name):
+    """x.addcmul_ / x.addcdiv_: one pass writing x where nothing needs its old value (optimizer state:
+    v.mul_(b).addcmul_(g, g, value=1 - b), p.addcdiv_(m, denom, value=-lr))."""
+    def method(self, tensor1, tensor2, *, value=1):
+        scale = _core.SCALE.pack(_scale_number(value, name))
+        if _core.supported(op, self._device, self._dtype) and write_through(self, op, name, tensor1, tensor2,
+                                                                             attrs=scale):
+            return self
+        return apply_inplace(self, fn, name, tensor1, tensor2, value=value)
+    method.__name__ = name
+    return method
+
+
+# public names (ops/_public.py)
+declare(globals(), "abs absolute add ceil clamp clamp_max clamp_min clip cos div divide eq erf exp exp2 expm1 fix floor "
+        "floor_divide fmod ge greater greater_equal gt le lerp less less_equal log log1p log2 logical_and logical_not "
+        "logical_or logical_xor lt maximum minimum mul multiply ne neg negative not_equal pow reciprocal remainder round "
+        "rsqrt sigmoid sign sin sqrt square sub subtract tan tanh true_divide trunc", inplace=True, out=True)
+declare(globals(), "gelu relu silu", inplace=True)
+declare(globals(), "isclose isfinite isinf isnan")
+declare(globals(), "result_type rsub", method=False)
+declare(globals(), "softplus", function=False)
+declare(globals(), "where", function=False, method=_where_method)
+declare(globals(), "addcmul", inplace=_fused_inplace(OP.ADDCMUL, addcmul, "addcmul_"), out=True)
+declare(globals(), "addcdiv", inplace=_fused_inplace(OP.ADDCDIV, addcdiv, "addcdiv_"), out=True)

@@ -19,6 +19,7 @@ from .copy import cast, clone, contiguous, copy_, fill_
 from .creation import arange, as_tensor, full_like, scalar_tensor, tensor
 from .reduce import amax, any as any_, sum as sum_
 from .shape import _scatter_back, _view_strides, _zeros, narrow, pad, permute, reshape, transpose, unsqueeze
+from ._public import declare
 
 sort_result = collections.namedtuple("sort", ["values", "indices"])
 topk_result = collections.namedtuple("topk", ["values", "indices"])
@@ -305,7 +306,7 @@ def scatter_(x, dim, index, src=None, value=None, reduce=None):
     return _scatter_into(x, dim, index, src, _SCATTER_REDUCE[reduce], "scatter")
 
 
-@_core.public("scatter_add")
+@_core.reports_as("scatter_add")
 def scatter_add(x, dim, index, src):
     return scatter(x, dim, index, src, reduce="add")
 
@@ -501,10 +502,6 @@ def masked_fill(x, mask, value):
     return out
 
 
-def masked_fill_(x, mask, value):
-    return copy_(x, masked_fill(x, mask, value))
-
-
 def masked_select(x, mask):
     shape = broadcast_shapes(x._shape, mask._shape, op="masked_select")
     return getitem(broadcast_to(x, shape), broadcast_to(mask, shape))
@@ -577,8 +574,20 @@ def take(x, index):
     return getitem(reshape(x, (-1,)), index)
 
 
-def take_along_dim(x, indices, dim):
-    return gather(x, dim, indices)
+def take_along_dim(x, indices, dim=None):
+    """gather with the other dims of x and indices broadcast together; no dim: both read flat."""
+    if dim is None:
+        return gather(reshape(x, (-1,)), 0, reshape(indices, (-1,)))
+    if x.ndim != indices.ndim:
+        raise RuntimeError(f"take_along_dim(): input {list(x.shape)} and indices {list(indices.shape)} should have "
+                           "the same number of dimensions")
+    d = dim % x.ndim if x.ndim else 0
+    shape = list(broadcast_shapes(*(s[:d] + (1,) + s[d + 1:] for s in (x._shape, indices._shape)),
+                                  op="take_along_dim"))
+    x_shape, i_shape = list(shape), list(shape)
+    if x.ndim:
+        x_shape[d], i_shape[d] = x._shape[d], indices._shape[d]
+    return gather(broadcast_to(x, x_shape), d, broadcast_to(indices, i_shape))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
@@ -628,3 +637,12 @@ def diag(x, diagonal=0):
         i = arange(n, device=x.device)
         return getitem(x, (i - min(k, 0), i + max(k, 0)))
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+# public names (ops/_public.py)
+declare(globals(), "argsort argwhere index_add index_fill index_put scatter scatter_add")
+declare(globals(), "diag gather index_select masked_select nonzero sort take take_along_dim topk", out=True)
+declare(globals(), "masked_fill", inplace=True)
+declare(globals(), "scatter_reduce", inplace=True, out=True)
+declare(globals(), "where", method=False, out=True)
+declare(globals(), "scatter_ scatter_add_ index_add_ index_fill_ index_copy_ index_put_ masked_scatter_ "
+        "__getitem__=getitem __setitem__=setitem", function=False)

@@ -12,6 +12,7 @@ from .broadcast import broadcast_shapes, broadcast_to
 from .copy import cast
 from .creation import arange, scalar_tensor
 from .shape import reshape, squeeze, t, transpose
+from ._public import declare
 
 
 def matmul(a, b):
@@ -94,7 +95,18 @@ def dot(a, b):
     return matmul(a, b)
 
 
-vdot = inner = dot
+vdot = dot  # real dtypes only: no conjugate to take
+
+
+@_core.reports_as("inner")
+def inner(a, b):
+    """The products of a's and b's last dims: shape a.shape[:-1] + b.shape[:-1]; a number multiplies."""
+    if a.ndim == 0 or b.ndim == 0:
+        return ew.mul(a, b)
+    n = a._shape[-1]
+    if b._shape[-1] != n:
+        raise RuntimeError(f"inner(): inputs {list(a.shape)} and {list(b.shape)} differ in their last dim")
+    return reshape(matmul(reshape(a, (-1, n)), t(reshape(b, (-1, n)))), a._shape[:-1] + b._shape[:-1])
 
 
 def outer(a, b):
@@ -113,6 +125,7 @@ def addmm(bias, a, b, beta=1, alpha=1):
     return ew.add(ew.mul(bias, beta) if beta != 1 else bias, prod)
 
 
+@_core.reports_as("linear")
 def linear(x, weight, bias=None):
     """x @ weight.T + bias. The usual case (2-d weight, 1-d bias, one dtype) is one node whose backward computes
     weight's gradient as g^T @ x, in weight's own layout: no transposed copy, no separate bias node."""
@@ -141,6 +154,7 @@ def _linear_grad(need_x, need_w, need_b):
     return rule
 
 
+@_core.reports_as("bilinear")
 def bilinear(x1, x2, weight, bias=None):
     """out[..., o] = sum_ij x1[..., i] weight[o, i, j] x2[..., j] (+ bias[o])."""
     lead = tuple(x1.shape[:-1])
@@ -169,10 +183,12 @@ def _triangle(x, k, lower):
     return ew.where(keep, x, scalar_tensor(0, x.dtype, x.device))
 
 
+@_core.reports_as("normalize")
 def normalize(x, p=2.0, dim=1, eps=1e-12):
     return ew.div(x, ew.clamp_min(rd.norm(x, p, dim, keepdim=True), eps))
 
 
+@_core.reports_as("cosine_similarity")
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     dot_ = rd.sum(ew.mul(x1, x2), dim)
     n1 = ew.clamp_min(rd.norm(x1, 2, dim), eps)
@@ -180,5 +196,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ew.div(dot_, ew.mul(n1, n2))
 
 
+@_core.reports_as("pairwise_distance")
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return rd.norm(ew.add(ew.sub(x1, x2), eps), p, -1, keepdim)
+
+# public names (ops/_public.py)
+declare(globals(), "bmm dot matmul mm mv outer", out=True)
+declare(globals(), "addmm", inplace=True, out=True)
+declare(globals(), "ger inner vdot", out=True)
+declare(globals(), "spmm=mm", method=False, out=True)  # the one (dense) layout tinytorch has
+declare(globals(), "tril triu", inplace=True, out=True)

@@ -37,17 +37,20 @@ def _check_same(a, b, op):
                       stacklevel=3)
 
 
+@_core.reports_as("mse_loss")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
     _check_same(input, target, "mse_loss")
     d = ew.sub(input, target)
     return _reduce_loss(ew.mul(d, d), reduction, "mse_loss")
 
 
+@_core.reports_as("l1_loss")
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
     _check_same(input, target, "l1_loss")
     return _reduce_loss(ew.abs(ew.sub(input, target)), reduction, "l1_loss")
 
 
+@_core.reports_as("smooth_l1_loss")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):  # noqa: A002
     d = ew.abs(ew.sub(input, target))
     if beta == 0:
@@ -56,12 +59,14 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce_loss(loss, reduction, "smooth_l1_loss")
 
 
+@_core.reports_as("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
     d = ew.abs(ew.sub(input, target))
     loss = ew.where(ew.lt(d, delta), ew.mul(ew.mul(d, d), 0.5), ew.mul(ew.sub(d, 0.5 * delta), delta))
     return _reduce_loss(loss, reduction, "huber_loss")
 
 
+@_core.reports_as("nll_loss")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
              reduction="mean"):
     _check_tensor(input, "nll_loss")
@@ -115,6 +120,7 @@ def _fused_cross_entropy(input, target, ignore_index, reduction, label_smoothing
     return ew.div(total, rd.sum(ew.ne(flat_target, ignore_index)).to(rows.dtype))
 
 
+@_core.reports_as("cross_entropy")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
                   reduction="mean", label_smoothing=0.0):
     _check_tensor(input, "cross_entropy")
@@ -162,6 +168,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return ew.add(ew.mul(nll, 1 - label_smoothing), ew.mul(smooth, label_smoothing / c))
 
 
+@_core.reports_as("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
     _check_same(input, target, "binary_cross_entropy")
     # torch clamps the logs at -100 so that 0 and 1 give finite losses
@@ -173,6 +180,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce_loss(loss, reduction, "binary_cross_entropy")
 
 
+@_core.reports_as("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                                      reduction="mean", pos_weight=None):
     _check_same(input, target, "binary_cross_entropy_with_logits")
@@ -187,6 +195,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce_loss(loss, reduction, "binary_cross_entropy_with_logits")
 
 
+@_core.reports_as("kl_div")
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002
     if log_target:
         loss = ew.mul(ew.exp(target), ew.sub(target, input))
@@ -198,6 +207,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce_loss(loss, reduction, "kl_div")
 
 
+@_core.reports_as("cosine_embedding_loss")
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,  # noqa: A002
                           reduction="mean"):
     cos = cosine_similarity(input1, input2, dim=-1)
@@ -205,20 +215,24 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     return _reduce_loss(loss, reduction, "cosine_embedding_loss")
 
 
+@_core.reports_as("soft_margin_loss")
 def soft_margin_loss(input, target, reduction="mean"):  # noqa: A002
     return _reduce_loss(ew.softplus(ew.neg(ew.mul(input, target))), reduction, "soft_margin_loss")
 
 
+@_core.reports_as("margin_ranking_loss")
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return _reduce_loss(ew.clamp_min(ew.add(ew.mul(ew.neg(target), ew.sub(input1, input2)), margin), 0.0),
                         reduction, "margin_ranking_loss")
 
 
+@_core.reports_as("hinge_embedding_loss")
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):  # noqa: A002
     loss = ew.where(ew.eq(target, 1), input, ew.clamp_min(ew.rsub(input, margin), 0.0))
     return _reduce_loss(loss, reduction, "hinge_embedding_loss")
 
 
+@_core.reports_as("poisson_nll_loss")
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):  # noqa: A002
     if log_input:
         loss = ew.sub(ew.exp(input), ew.mul(target, input))
@@ -227,6 +241,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     return _reduce_loss(loss, reduction, "poisson_nll_loss")
 
 
+@_core.reports_as("gaussian_nll_loss")
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):  # noqa: A002
     v = ew.clamp_min(var, eps)
     loss = ew.mul(ew.add(ew.log(v), ew.div(ew.square(ew.sub(input, target)), v)), 0.5)

@@ -14,6 +14,7 @@ from .copy import cast, copy_
 from .creation import _shape, tensor, user_tensor
 from .index import argsort, topk
 from .reduce import all as all_, any as any_, cumsum, sum as sum_
+from ._public import declare
 
 
 class Generator:
@@ -272,3 +273,13 @@ def multinomial(probs, num_samples, replacement=False, generator=None):
         g = ew.neg(ew.log(ew.neg(ew.log(rand(p.shape, generator=generator, dtype=dt.float64)))))
         out = topk(ew.add(ew.log(cast(p, dt.float64)), g), num_samples, -1).indices
     return out if probs.ndim == 2 else out.reshape(-1)
+
+# public names (ops/_public.py)
+declare(globals(), "Generator default_generator get_rng_state initial_seed rand_like randint_like randn_like seed "
+        "set_rng_state", method=False)
+declare(globals(), "normal", method=False, out=True)
+declare(globals(), "bernoulli multinomial", out=True)
+declare(globals(), "manual_seed", method=False, static=True)
+declare(globals(), "rand randint randn", method=False, creation=True, static=True)
+declare(globals(), "randperm", method=False, creation=True)
+declare(globals(), "uniform_ normal_ random_ bernoulli_ exponential_ geometric_ log_normal_ cauchy_", function=False)

@@ -14,6 +14,7 @@ from .broadcast import broadcast_to
 from .copy import cast
 from .creation import arange
 from .shape import flip, reshape
+from ._public import declare
 
 _HALF = (dt.float16, dt.bfloat16)
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -345,3 +346,9 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def equal(a, b):
     return a.shape == b.shape and bool(all(ew.eq(a, b)).item())
+
+# public names (ops/_public.py)
+declare(globals(), "allclose equal log_softmax softmax")
+declare(globals(), "all amax amin any argmax argmin logsumexp max mean min norm prod std sum var", out=True)
+declare(globals(), "cumprod cumsum", inplace=True, out=True)
+declare(globals(), "std_mean var_mean", method=False)

@@ -7,9 +7,10 @@ from .._dtype import promote, to_dtype
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor, _make, empty
-from .broadcast import broadcast_to
+from .broadcast import broadcast_to, sum_to
 from .copy import contiguous, copy_, fill_
 from .creation import _shape
+from ._public import declare
 
 
 def _zeros(x):
@@ -404,8 +405,8 @@ def repeat(x, *sizes):
     return reshape(contiguous(tiled), tuple(r * s for r, s in zip(sizes, src._shape)))  # differentiable by parts
 
 
-def tile(x, dims):
-    dims = tuple(dims)
+def tile(x, *dims):
+    dims = _sizes(dims)
     if len(dims) < x.ndim:
         dims = (1,) * (x.ndim - len(dims)) + dims
     return repeat(x, dims)
@@ -504,3 +505,12 @@ def pixel_unshuffle(x, downscale_factor):
     y = permute(y, 0, 1, 3, 5, 2, 4)
     return reshape(y, tuple(lead) + (c * r * r, h // r, w // r))
 
+def sum_to_size(x, *size):
+    return sum_to(x, _sizes(size))
+
+
+# public names (ops/_public.py)
+declare(globals(), "cat concat=cat concatenate=cat stack", method=False, out=True)
+declare(globals(), "chunk flatten flip moveaxis movedim narrow permute reshape roll select split squeeze swapaxes "
+        "swapdims t tile transpose unbind unflatten unsqueeze")
+declare(globals(), "resize_ view view_as reshape_as expand expand_as repeat sum_to_size", function=False)
