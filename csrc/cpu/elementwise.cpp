@@ -1,5 +1,5 @@
 // Elementwise kernels: unary maths, predicates, binary arithmetic, comparisons and where, on views of any
-// strides. tt::Walk hands each kernel rows of (pointers, byte strides, count); a row whose strides are the
+// strides; the maths of each op is a functor of opmath/ that the CUDA backend calls too. tt::Walk hands each kernel rows of (pointers, byte strides, count); a row whose strides are the
 // element sizes (or 0 for a broadcast operand) goes through a loop GCC vectorizes, any other row through a
 // plain strided loop. An output may be one of the inputs (in-place ops) but must not partly overlap one.
 // Semantics follow PyTorch; float16/bfloat16 maths is done by the Python layer in float32, so only the
