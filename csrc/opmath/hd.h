@@ -2,7 +2,7 @@
 // code under nvcc and plain inline functions in Metal's C++14 dialect and on the CPU. TT_HD_INLINE also forces
 // inlining: the maths functions of math.h carry it, because a CPU loop vectorizes only once they sit inside it
 // (GCC's inliner gives up on a loop body that calls five of them). The functors keep the compiler's own
-// inlining, under which GCC fuses a*b+c into an FMA exactly where it did before they were shared.
+// inlining: forcing it moves where GCC fuses a*b+c into an FMA, and with that the last bit of an Adam step.
 //
 // On the CPU the maths lives in the instruction set's inline namespace (core/internal.h, TT_ISA_BEGIN): the
 // same inline function is compiled with different -m flags in different files, and the linker must never merge
