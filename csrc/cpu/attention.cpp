@@ -15,8 +15,8 @@
 #include <cstring>
 
 #include "../core/parallel.h"
+#include "../opmath/math.h"
 #include "isa.h"
-#include "simd_math.h"
 
 TT_ISA_BEGIN
 namespace {
@@ -43,9 +43,6 @@ constexpr int64_t lanes() {
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
-
-inline float exp_(float x) { return sm::exp(x); }  // vectorises; exp(-inf) = 0
-inline double exp_(double x) { return std::exp(x); }
 
 // c[mr x NV vectors] = (or +=) a[mr x K] @ b[K x NV vectors]; a(i, k) = a[i * rs + k * cs], b rows ldb apart.
 template <class T, int NV>
@@ -206,14 +203,14 @@ void forward_block(const Problem<T>& p, const Operand<T>& o, const Operand<T>& l
     for (int64_t i = 0; i < BMp; ++i) {
       T m = base[i];
       base[i] = m == -inf ? T(0) : m;
-      alpha[i] = exp_(mrun[i] - base[i]);
+      alpha[i] = om::exp(mrun[i] - base[i]);
       mrun[i] = m;
       lrun[i] *= alpha[i];
     }
     for (int64_t j = 0; j < nk; ++j) {
       T* __restrict s = st + j * BMp;
       for (int64_t i = 0; i < BMp; ++i) {
-        T e = exp_(s[i] - base[i]);
+        T e = om::exp(s[i] - base[i]);
         s[i] = e;
         lrun[i] += e;
       }
@@ -314,7 +311,7 @@ void backward_bh(const Problem<T>& p, const Operand<const T>& o, const Operand<c
       mm<T>(nk, BMp, E, w.kb, Ep, 1, w.qt + qb * E * BMp, BMp, w.st, BMp, false);
       for (int64_t j = 0; j < nk; ++j) {
         T* __restrict s = p.score_row(w.st, j, bm, b, h, i0, j0);
-        for (int64_t i = 0; i < BMp; ++i) s[i] = exp_(s[i] - lse[i]);  // P transposed
+        for (int64_t i = 0; i < BMp; ++i) s[i] = om::exp(s[i] - lse[i]);  // P transposed
       }
       mm<T>(nk, BMp, D, w.vb, Dp, 1, w.dot + qb * D * BMp, BMp, w.dpt, BMp, false);  // dP transposed
       for (int64_t j = 0; j < nk; ++j) {

@@ -1,5 +1,5 @@
 // Elementwise kernels: unary maths, predicates, binary arithmetic, comparisons and where, on views of any
-// strides. tt::Walk hands each kernel rows of (pointers, byte strides, count); a row whose strides are the
+// strides; the maths of each op is a functor of opmath/ that the CUDA backend calls too. tt::Walk hands each kernel rows of (pointers, byte strides, count); a row whose strides are the
 // element sizes (or 0 for a broadcast operand) goes through a loop GCC vectorizes, any other row through a
 // plain strided loop. An output may be one of the inputs (in-place ops) but must not partly overlap one.
 // Semantics follow PyTorch; float16/bfloat16 maths is done by the Python layer in float32, so only the
@@ -9,9 +9,9 @@
 #include <cstring>
 #include <type_traits>
 
+#include "../opmath/binary.h"
 #include "isa.h"
 #include "loops.h"
-#include "simd_math.h"
 #include "stream.h"
 
 TT_ISA_BEGIN
@@ -143,58 +143,6 @@ bool is_broadcast_scalar(const tt_view& v) {
 
 // ---- UNARY: same dtype in and out, float32/float64/int32/int64/uint8 ----
 
-struct Neg {
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return T(Unsigned<T>(0) - Unsigned<T>(x));  // wraps: -INT_MIN == INT_MIN
-    else return -x;
-  }
-};
-struct Abs {
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return x < 0 ? T(Unsigned<T>(0) - Unsigned<T>(x)) : x;
-    else return std::fabs(x);
-  }
-};
-struct Sign {  // torch.sign: 0 for 0, -0 and NaN
-  template <class T>
-  T operator()(T x) const { return T(int(x > T(0)) - int(x < T(0))); }
-};
-struct Relu {  // keeps NaN and -0, as torch
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T x) const { return x < T{} ? T{} : x; }
-};
-struct Floor {
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return x;
-    else return std::floor(x);
-  }
-};
-struct Ceil {
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return x;
-    else return std::ceil(x);
-  }
-};
-struct Round {  // half to even: the default rounding mode
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return x;
-    else return std::nearbyint(x);
-  }
-};
-struct Trunc {
-  template <class T>
-  T operator()(T x) const {
-    if constexpr (kInt<T>) return x;
-    else return std::trunc(x);
-  }
-};
-
 template <class Op>
 tt_status unary_kernel(const Call& c) {
   return with_numeric(c, c.out[0].dtype, [&](auto tag) {
@@ -203,96 +151,13 @@ tt_status unary_kernel(const Call& c) {
   });
 }
 
-// ---- UNARY_FLOAT: float32 through simd_math.h, float64 through libm ----
-
-struct Exp {
-  static float f(float x) { return sm::exp(x); }
-  static double d(double x) { return std::exp(x); }
-};
-struct Exp2 {
-  static float f(float x) { return sm::exp2(x); }
-  static double d(double x) { return std::exp2(x); }
-};
-struct Log {
-  static float f(float x) { return sm::log(x); }
-  static double d(double x) { return std::log(x); }
-};
-struct Log2 {
-  static float f(float x) { return sm::log2(x); }
-  static double d(double x) { return std::log2(x); }
-};
-struct Log1p {
-  static float f(float x) { return sm::log1p(x); }
-  static double d(double x) { return std::log1p(x); }
-};
-struct Expm1 {
-  static float f(float x) { return sm::expm1(x); }
-  static double d(double x) { return std::expm1(x); }
-};
-struct Sqrt {
-  template <class T>
-  static T f(T x) { return std::sqrt(x); }
-  static double d(double x) { return f(x); }
-};
-struct Rsqrt {
-  template <class T>
-  static T f(T x) { return T(1) / std::sqrt(x); }
-  static double d(double x) { return f(x); }
-};
-struct Reciprocal {
-  template <class T>
-  static T f(T x) { return T(1) / x; }
-  static double d(double x) { return f(x); }
-};
-struct Sin {
-  static float f(float x) { return sm::sin(x); }
-  static double d(double x) { return std::sin(x); }
-};
-struct Cos {
-  static float f(float x) { return sm::cos(x); }
-  static double d(double x) { return std::cos(x); }
-};
-struct Tan {
-  static float f(float x) { return sm::tan(x); }
-  static double d(double x) { return std::tan(x); }
-};
-struct Tanh {
-  static float f(float x) { return sm::tanh(x); }
-  static double d(double x) { return std::tanh(x); }
-};
-struct Sigmoid {
-  static float f(float x) { return sm::sigmoid(x); }
-  static double d(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-};
-struct Gelu {
-  static float f(float x) { return sm::gelu(x); }
-  static double d(double x) { return 0.5 * x * std::erfc(x * -0.7071067811865476); }  // erfc: accurate for x << 0
-};
-struct GeluTanh {
-  static float f(float x) { return sm::gelu_tanh(x); }
-  static double d(double x) {
-    double u = 0.7978845608028654 * (x + 0.044715 * x * x * x);  // sqrt(2/pi)
-    return x / (1.0 + std::exp(-2.0 * u));
-  }
-};
-struct Silu {
-  static float f(float x) { return sm::silu(x); }
-  static double d(double x) { return x / (1.0 + std::exp(-x)); }
-};
-struct Softplus {
-  static float f(float x) { return sm::softplus(x); }
-  static double d(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
-};
-struct Erf {
-  static float f(float x) { return sm::erf(x); }
-  static double d(double x) { return std::erf(x); }
-};
+// ---- UNARY_FLOAT: float32/float64 ----
 
 template <class Op>
 tt_status float_kernel(const Call& c) {
   switch (c.out[0].dtype) {
-    case TT_FLOAT32: map1<float, float>(c.in[0], c.out[0], kMathGrain, [](float x) { return Op::f(x); }); return TT_OK;
-    case TT_FLOAT64: map1<double, double>(c.in[0], c.out[0], kMathGrain, [](double x) { return Op::d(x); }); return TT_OK;
+    case TT_FLOAT32: map1<float, float>(c.in[0], c.out[0], kMathGrain, Op{}); return TT_OK;
+    case TT_FLOAT64: map1<double, double>(c.in[0], c.out[0], kMathGrain, Op{}); return TT_OK;
     default: return bad_dtype(c, c.out[0].dtype);
   }
 }
@@ -302,7 +167,7 @@ tt_status float_kernel(const Call& c) {
 template <class Op>
 tt_status trig_kernel(const Call& c) {
   if (c.out[0].dtype != TT_FLOAT32) return float_kernel<Op>(c);
-  auto slow = [](float x) { return float(Op::d(double(x))); };
+  const Op op;
   const tt_view* views[2] = {&c.in[0], &c.out[0]};
   Walk<2>(views).run(
       [&](char** p, const int64_t* s, int64_t n) {
@@ -315,20 +180,20 @@ tt_status trig_kernel(const Call& c) {
           if (s[0] == sizeof(float)) {
             const float* xf = (const float*)x;
             for (int64_t i = 0; i < m; ++i) {
-              buf[i] = Op::f(xf[i]);
-              wide |= std::fabs(xf[i]) > sm::kTrigMax;
+              buf[i] = op(xf[i]);
+              wide |= std::fabs(xf[i]) > om::kTrigMax;
             }
           } else {
             for (int64_t i = 0; i < m; ++i) {
               float v = *(const float*)(x + i * s[0]);
-              buf[i] = Op::f(v);
-              wide |= std::fabs(v) > sm::kTrigMax;
+              buf[i] = op(v);
+              wide |= std::fabs(v) > om::kTrigMax;
             }
           }
           if (wide)
             for (int64_t i = 0; i < m; ++i) {
               float v = *(const float*)(x + i * s[0]);
-              if (std::fabs(v) > sm::kTrigMax) buf[i] = slow(v);
+              if (std::fabs(v) > om::kTrigMax) buf[i] = om::FullRange<Op>{}.wide(v);
             }
           char* y = p[1] + i0 * s[1];
           if (s[1] == sizeof(float)) {
@@ -382,66 +247,6 @@ tt_status logical_not_kernel(const Call& c) {
 
 // ---- BINARY: one dtype for all three operands ----
 
-struct Add {
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T a, T b) const {
-    if constexpr (kInt<T>) return T(Unsigned<T>(a) + Unsigned<T>(b));  // wraps
-    else return a + b;
-  }
-};
-struct Sub {
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T a, T b) const {
-    if constexpr (kInt<T>) return T(Unsigned<T>(a) - Unsigned<T>(b));
-    else return a - b;
-  }
-};
-struct Mul {
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T a, T b) const {
-    if constexpr (kInt<T>) return T(Unsigned<T>(a) * Unsigned<T>(b));
-    else return a * b;
-  }
-};
-struct Div {  // float true division (integers go through int_div)
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T a, T b) const { return a / b; }
-};
-struct Maximum {  // NaN wins, as torch.maximum
-  template <class T>
-  T operator()(T a, T b) const { return (a > b || a != a) ? a : b; }
-};
-struct Minimum {
-  template <class T>
-  T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
-};
-struct ReluBackward {  // a NaN output passes the gradient on, as torch's threshold_backward
-  static constexpr bool kVectors = true;
-  template <class T>
-  T operator()(T g, T y) const { return y <= T{} ? T{} : g; }
-};
-
-// Float floor division and remainder as torch (and Python) define them, through the exact fmod.
-template <class T>
-T floor_div_float(T a, T b) {
-  if (b == 0) return a / b;  // inf or nan
-  T mod = std::fmod(a, b);
-  T div = (a - mod) / b;
-  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
-  if (div == 0) return std::copysign(T(0), a / b);
-  T floored = std::floor(div);
-  return div - floored > T(0.5) ? floored + 1 : floored;
-}
-template <class T>
-T remainder_float(T a, T b) {
-  T mod = std::fmod(a, b);
-  return mod != 0 && (b < 0) != (mod < 0) ? mod + b : mod;
-}
-
 // Integer division family: a zero divisor flags `bad` (the caller fails); x / -1 is negation so that
 // INT_MIN / -1 wraps to INT_MIN instead of trapping.
 template <class T>
@@ -492,11 +297,11 @@ tt_status division_kernel(const Call& c) {  // DIV, FLOOR_DIV, REMAINDER
     if constexpr (kInt<T>) {
       by_zero = map2_checked<T>(c, [op](T a, T b, bool& bad) { return int_div(a, b, bad, op); });
     } else if (op == TT_OP_DIV) {
-      map2<T, T>(c, kCheapGrain, Div{});
+      map2<T, T>(c, kCheapGrain, om::Div{});
     } else if (op == TT_OP_FLOOR_DIV) {
-      map2<T, T>(c, kMathGrain, [](T a, T b) { return floor_div_float(a, b); });
+      map2<T, T>(c, kMathGrain, om::FloorDiv{});
     } else {
-      map2<T, T>(c, kMathGrain, [](T a, T b) { return remainder_float(a, b); });
+      map2<T, T>(c, kMathGrain, om::Remainder{});
     }
   });
   if (by_zero) return fail(TT_ERR_INVALID_ARGUMENT, "%s: integer division by zero", tt_op_name(op));
@@ -529,7 +334,7 @@ tt_status pow_kernel(const Call& c) {
     } else {
       if (numel(c.out[0]) > 0 && is_broadcast_scalar(c.in[1]) && pow_scalar_exponent(c, *data_ptr<T>(c.in[1])))
         return;
-      map2<T, T>(c, kMathGrain, [](T a, T b) { return std::pow(a, b); });
+      map2<T, T>(c, kMathGrain, om::Pow{});
     }
   });
   if (negative_power)
@@ -538,16 +343,6 @@ tt_status pow_kernel(const Call& c) {
 }
 
 // ---- COMPARE: bool out, every dtype (float16/bfloat16 compared as float) ----
-
-struct Eq { template <class T> bool operator()(T a, T b) const { return a == b; } };
-struct Ne { template <class T> bool operator()(T a, T b) const { return a != b; } };
-struct Lt { template <class T> bool operator()(T a, T b) const { return a < b; } };
-struct Le { template <class T> bool operator()(T a, T b) const { return a <= b; } };
-struct Gt { template <class T> bool operator()(T a, T b) const { return a > b; } };
-struct Ge { template <class T> bool operator()(T a, T b) const { return a >= b; } };
-struct LogicalAnd { template <class T> bool operator()(T a, T b) const { return (a != T(0)) & (b != T(0)); } };
-struct LogicalOr { template <class T> bool operator()(T a, T b) const { return (a != T(0)) | (b != T(0)); } };
-struct LogicalXor { template <class T> bool operator()(T a, T b) const { return (a != T(0)) ^ (b != T(0)); } };
 
 template <class Op>
 tt_status compare_kernel(const Call& c) {
@@ -668,59 +463,59 @@ tt_status ternary_kernel(const Call& c) {
 }  // namespace
 
 void register_elementwise(Kernel* t) {
-  t[TT_OP_NEG] = unary_kernel<Neg>;
-  t[TT_OP_ABS] = unary_kernel<Abs>;
-  t[TT_OP_SIGN] = unary_kernel<Sign>;
-  t[TT_OP_RELU] = unary_kernel<Relu>;
-  t[TT_OP_FLOOR] = unary_kernel<Floor>;
-  t[TT_OP_CEIL] = unary_kernel<Ceil>;
-  t[TT_OP_ROUND] = unary_kernel<Round>;
-  t[TT_OP_TRUNC] = unary_kernel<Trunc>;
+  t[TT_OP_NEG] = unary_kernel<om::Neg>;
+  t[TT_OP_ABS] = unary_kernel<om::Abs>;
+  t[TT_OP_SIGN] = unary_kernel<om::Sign>;
+  t[TT_OP_RELU] = unary_kernel<om::Relu>;
+  t[TT_OP_FLOOR] = unary_kernel<om::Floor>;
+  t[TT_OP_CEIL] = unary_kernel<om::Ceil>;
+  t[TT_OP_ROUND] = unary_kernel<om::Round>;
+  t[TT_OP_TRUNC] = unary_kernel<om::Trunc>;
 
-  t[TT_OP_EXP] = float_kernel<Exp>;
-  t[TT_OP_EXP2] = float_kernel<Exp2>;
-  t[TT_OP_LOG] = float_kernel<Log>;
-  t[TT_OP_LOG2] = float_kernel<Log2>;
-  t[TT_OP_LOG1P] = float_kernel<Log1p>;
-  t[TT_OP_EXPM1] = float_kernel<Expm1>;
-  t[TT_OP_SQRT] = float_kernel<Sqrt>;
-  t[TT_OP_RSQRT] = float_kernel<Rsqrt>;
-  t[TT_OP_RECIPROCAL] = float_kernel<Reciprocal>;
-  t[TT_OP_SIN] = trig_kernel<Sin>;
-  t[TT_OP_COS] = trig_kernel<Cos>;
-  t[TT_OP_TAN] = trig_kernel<Tan>;
-  t[TT_OP_TANH] = float_kernel<Tanh>;
-  t[TT_OP_SIGMOID] = float_kernel<Sigmoid>;
-  t[TT_OP_GELU] = float_kernel<Gelu>;
-  t[TT_OP_GELU_TANH] = float_kernel<GeluTanh>;
-  t[TT_OP_SILU] = float_kernel<Silu>;
-  t[TT_OP_SOFTPLUS] = float_kernel<Softplus>;
-  t[TT_OP_ERF] = float_kernel<Erf>;
+  t[TT_OP_EXP] = float_kernel<om::Exp>;
+  t[TT_OP_EXP2] = float_kernel<om::Exp2>;
+  t[TT_OP_LOG] = float_kernel<om::Log>;
+  t[TT_OP_LOG2] = float_kernel<om::Log2>;
+  t[TT_OP_LOG1P] = float_kernel<om::Log1p>;
+  t[TT_OP_EXPM1] = float_kernel<om::Expm1>;
+  t[TT_OP_SQRT] = float_kernel<om::Sqrt>;
+  t[TT_OP_RSQRT] = float_kernel<om::Rsqrt>;
+  t[TT_OP_RECIPROCAL] = float_kernel<om::Reciprocal>;
+  t[TT_OP_SIN] = trig_kernel<om::Sin>;
+  t[TT_OP_COS] = trig_kernel<om::Cos>;
+  t[TT_OP_TAN] = trig_kernel<om::Tan>;
+  t[TT_OP_TANH] = float_kernel<om::Tanh>;
+  t[TT_OP_SIGMOID] = float_kernel<om::Sigmoid>;
+  t[TT_OP_GELU] = float_kernel<om::Gelu>;
+  t[TT_OP_GELU_TANH] = float_kernel<om::GeluTanh>;
+  t[TT_OP_SILU] = float_kernel<om::Silu>;
+  t[TT_OP_SOFTPLUS] = float_kernel<om::Softplus>;
+  t[TT_OP_ERF] = float_kernel<om::Erf>;
 
   t[TT_OP_ISNAN] = isnan_kernel;
   t[TT_OP_ISINF] = isinf_kernel;
   t[TT_OP_LOGICAL_NOT] = logical_not_kernel;
 
-  t[TT_OP_ADD] = arith_kernel<Add>;
-  t[TT_OP_SUB] = arith_kernel<Sub>;
-  t[TT_OP_MUL] = arith_kernel<Mul>;
-  t[TT_OP_MAXIMUM] = arith_kernel<Maximum>;
-  t[TT_OP_MINIMUM] = arith_kernel<Minimum>;
-  t[TT_OP_RELU_BACKWARD] = arith_kernel<ReluBackward>;
+  t[TT_OP_ADD] = arith_kernel<om::Add>;
+  t[TT_OP_SUB] = arith_kernel<om::Sub>;
+  t[TT_OP_MUL] = arith_kernel<om::Mul>;
+  t[TT_OP_MAXIMUM] = arith_kernel<om::Maximum>;
+  t[TT_OP_MINIMUM] = arith_kernel<om::Minimum>;
+  t[TT_OP_RELU_BACKWARD] = arith_kernel<om::ReluBackward>;
   t[TT_OP_DIV] = division_kernel;
   t[TT_OP_FLOOR_DIV] = division_kernel;
   t[TT_OP_REMAINDER] = division_kernel;
   t[TT_OP_POW] = pow_kernel;
 
-  t[TT_OP_EQ] = compare_kernel<Eq>;
-  t[TT_OP_NE] = compare_kernel<Ne>;
-  t[TT_OP_LT] = compare_kernel<Lt>;
-  t[TT_OP_LE] = compare_kernel<Le>;
-  t[TT_OP_GT] = compare_kernel<Gt>;
-  t[TT_OP_GE] = compare_kernel<Ge>;
-  t[TT_OP_LOGICAL_AND] = compare_kernel<LogicalAnd>;
-  t[TT_OP_LOGICAL_OR] = compare_kernel<LogicalOr>;
-  t[TT_OP_LOGICAL_XOR] = compare_kernel<LogicalXor>;
+  t[TT_OP_EQ] = compare_kernel<om::Eq>;
+  t[TT_OP_NE] = compare_kernel<om::Ne>;
+  t[TT_OP_LT] = compare_kernel<om::Lt>;
+  t[TT_OP_LE] = compare_kernel<om::Le>;
+  t[TT_OP_GT] = compare_kernel<om::Gt>;
+  t[TT_OP_GE] = compare_kernel<om::Ge>;
+  t[TT_OP_LOGICAL_AND] = compare_kernel<om::LogicalAnd>;
+  t[TT_OP_LOGICAL_OR] = compare_kernel<om::LogicalOr>;
+  t[TT_OP_LOGICAL_XOR] = compare_kernel<om::LogicalXor>;
   t[TT_OP_WHERE] = where_kernel;
   t[TT_OP_ADDCMUL] = ternary_kernel<Addcmul>;
   t[TT_OP_ADDCDIV] = ternary_kernel<Addcdiv>;

@@ -4,24 +4,18 @@
 // column q*H + j. Rows are independent: threads split them, and results do not depend on the thread count.
 //
 // Each op is one loop over the H columns of a row. When every operand's column stride is 1 the loop is compiled with
-// unit strides and vectorizes (float32 through the branch-free maths of simd_math.h); otherwise the same body runs
-// with the views' strides.
+// unit strides and vectorizes (float32 through the branch-free maths of opmath/math.h, which is always inlined: a
+// call left in the loop body would stop vectorization); otherwise the same body runs with the views' strides.
 #include <cmath>
 
 #include "../core/parallel.h"
+#include "../opmath/math.h"
 #include "isa.h"
-#include "simd_math.h"
 
 TT_ISA_BEGIN
 namespace {
 
 constexpr int64_t kGrain = 16384;  // elements of state worth handing to a thread (each costs a few exp)
-
-// always_inline: a call left in the loop body (GCC's inliner gives up on five in one loop) stops vectorization
-TT_SM_INLINE float sigmoid(float x) { return sm::sigmoid(x); }
-TT_SM_INLINE double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
-TT_SM_INLINE float tanh_(float x) { return sm::tanh(x); }
-TT_SM_INLINE double tanh_(double x) { return std::tanh(x); }
 
 // One row of each of K operands: its first element and its column stride (1 in the unit-stride instantiation).
 template <class T, int K>
@@ -39,13 +33,13 @@ void lstm_row(const Row<T, 6>& r, int64_t H) {
                 sc1 = Unit ? 1 : r.s[4], sa = Unit ? 1 : r.s[5];
 #pragma GCC ivdep
   for (int64_t j = 0; j < H; ++j) {
-    T i = sigmoid(gx[j * sx] + gh[j * sh]);
-    T f = sigmoid(gx[(H + j) * sx] + gh[(H + j) * sh]);
-    T g = tanh_(gx[(2 * H + j) * sx] + gh[(2 * H + j) * sh]);
-    T o = sigmoid(gx[(3 * H + j) * sx] + gh[(3 * H + j) * sh]);
+    T i = om::sigmoid(gx[j * sx] + gh[j * sh]);
+    T f = om::sigmoid(gx[(H + j) * sx] + gh[(H + j) * sh]);
+    T g = om::tanh(gx[(2 * H + j) * sx] + gh[(2 * H + j) * sh]);
+    T o = om::sigmoid(gx[(3 * H + j) * sx] + gh[(3 * H + j) * sh]);
     T cn = f * c[j * sc] + i * g;
     c1[j * sc1] = cn;
-    h1[j * sh1] = o * tanh_(cn);
+    h1[j * sh1] = o * om::tanh(cn);
     act[j * sa] = i;
     act[(H + j) * sa] = f;
     act[(2 * H + j) * sa] = g;
@@ -65,7 +59,7 @@ void lstm_backward_row(const Row<T, 7>& r, int64_t H) {
 #pragma GCC ivdep
   for (int64_t j = 0; j < H; ++j) {
     T i = act[j * sa], f = act[(H + j) * sa], g = act[(2 * H + j) * sa], o = act[(3 * H + j) * sa];
-    T tc = tanh_(c1[j * sc1]), dh = dh1[j * sdh];
+    T tc = om::tanh(c1[j * sc1]), dh = dh1[j * sdh];
     T dct = dc1[j * sdc1] + dh * o * (1 - tc * tc);
     dg[j * sg] = dct * g * i * (1 - i);
     dg[(H + j) * sg] = dct * c[j * sc] * f * (1 - f);
@@ -84,10 +78,10 @@ void gru_row(const Row<T, 5>& r, int64_t H) {
                 sw = Unit ? 1 : r.s[4];
 #pragma GCC ivdep
   for (int64_t j = 0; j < H; ++j) {
-    T rg = sigmoid(gi[j * si] + gh[j * sh]);
-    T z = sigmoid(gi[(H + j) * si] + gh[(H + j) * sh]);
+    T rg = om::sigmoid(gi[j * si] + gh[j * sh]);
+    T z = om::sigmoid(gi[(H + j) * si] + gh[(H + j) * sh]);
     T ghn = gh[(2 * H + j) * sh];
-    T n = tanh_(gi[(2 * H + j) * si] + rg * ghn);
+    T n = om::tanh(gi[(2 * H + j) * si] + rg * ghn);
     h1[j * sh1] = (h[j * sx] - n) * z + n;
     ws[j * sw] = rg;
     ws[(H + j) * sw] = z;

@@ -1,5 +1,8 @@
-// Elementwise ops on CUDA, float32 and float64, any strides (stride 0 broadcasts an input):
-// binary ADD SUB MUL DIV MAXIMUM MINIMUM, unary NEG EXP LOG TANH SIGMOID RELU.
+// Elementwise ops on CUDA, float32 and float64, any strides (stride 0 broadcasts an input): the UNARY,
+// UNARY_FLOAT and BINARY families through the functors of opmath/, so each op computes what the CPU computes.
+// POW is left to the CPU: its kernel there skips pow for the common scalar exponents, a choice made on the host
+// from the exponent's value.
+#include "../opmath/binary.h"
 #include "common.cuh"
 
 namespace tt {
@@ -7,28 +10,7 @@ namespace cu {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// kernels: the maths of each op is a functor, one strided loop serves them all
-
-struct Add { template <class T> __device__ T operator()(T a, T b) const { return a + b; } };
-struct Sub { template <class T> __device__ T operator()(T a, T b) const { return a - b; } };
-struct Mul { template <class T> __device__ T operator()(T a, T b) const { return a * b; } };
-struct Div { template <class T> __device__ T operator()(T a, T b) const { return a / b; } };
-// NaN propagates, as in torch.maximum (fmax would drop it).
-struct Maximum {
-  template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : b != b ? b : a > b ? a : b; }
-};
-struct Minimum {
-  template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : b != b ? b : a < b ? a : b; }
-};
-
-struct Neg { template <class T> __device__ T operator()(T x) const { return -x; } };
-struct Exp { template <class T> __device__ T operator()(T x) const { return exp(x); } };
-struct Log { template <class T> __device__ T operator()(T x) const { return log(x); } };
-struct Tanh { template <class T> __device__ T operator()(T x) const { return tanh(x); } };
-struct Sigmoid { template <class T> __device__ T operator()(T x) const { return T(1) / (T(1) + exp(-x)); } };
-struct Relu {  // NaN stays NaN, as torch.relu
-  template <class T> __device__ T operator()(T x) const { return x < T(0) ? T(0) : x; }
-};
+// kernels: one strided loop per arity, the maths from opmath/, shared with the CPU
 
 template <class T, class Op>
 __global__ void binary_kernel(T* out, const T* a, const T* b, Layout<3> l, int64_t n, Op op) {
@@ -99,18 +81,44 @@ tt_status unary(const Call& c) {
 }  // namespace
 
 void register_elementwise(Kernel* t) {
-  t[TT_OP_ADD] = binary<Add>;
-  t[TT_OP_SUB] = binary<Sub>;
-  t[TT_OP_MUL] = binary<Mul>;
-  t[TT_OP_DIV] = binary<Div>;
-  t[TT_OP_MAXIMUM] = binary<Maximum>;
-  t[TT_OP_MINIMUM] = binary<Minimum>;
-  t[TT_OP_NEG] = unary<Neg>;
-  t[TT_OP_EXP] = unary<Exp>;
-  t[TT_OP_LOG] = unary<Log>;
-  t[TT_OP_TANH] = unary<Tanh>;
-  t[TT_OP_SIGMOID] = unary<Sigmoid>;
-  t[TT_OP_RELU] = unary<Relu>;
+  t[TT_OP_NEG] = unary<om::Neg>;
+  t[TT_OP_ABS] = unary<om::Abs>;
+  t[TT_OP_SIGN] = unary<om::Sign>;
+  t[TT_OP_RELU] = unary<om::Relu>;
+  t[TT_OP_FLOOR] = unary<om::Floor>;
+  t[TT_OP_CEIL] = unary<om::Ceil>;
+  t[TT_OP_ROUND] = unary<om::Round>;
+  t[TT_OP_TRUNC] = unary<om::Trunc>;
+
+  t[TT_OP_EXP] = unary<om::Exp>;
+  t[TT_OP_EXP2] = unary<om::Exp2>;
+  t[TT_OP_LOG] = unary<om::Log>;
+  t[TT_OP_LOG2] = unary<om::Log2>;
+  t[TT_OP_LOG1P] = unary<om::Log1p>;
+  t[TT_OP_EXPM1] = unary<om::Expm1>;
+  t[TT_OP_SQRT] = unary<om::Sqrt>;
+  t[TT_OP_RSQRT] = unary<om::Rsqrt>;
+  t[TT_OP_RECIPROCAL] = unary<om::Reciprocal>;
+  t[TT_OP_SIN] = unary<om::FullRange<om::Sin>>;
+  t[TT_OP_COS] = unary<om::FullRange<om::Cos>>;
+  t[TT_OP_TAN] = unary<om::FullRange<om::Tan>>;
+  t[TT_OP_TANH] = unary<om::Tanh>;
+  t[TT_OP_SIGMOID] = unary<om::Sigmoid>;
+  t[TT_OP_GELU] = unary<om::Gelu>;
+  t[TT_OP_GELU_TANH] = unary<om::GeluTanh>;
+  t[TT_OP_SILU] = unary<om::Silu>;
+  t[TT_OP_SOFTPLUS] = unary<om::Softplus>;
+  t[TT_OP_ERF] = unary<om::Erf>;
+
+  t[TT_OP_ADD] = binary<om::Add>;
+  t[TT_OP_SUB] = binary<om::Sub>;
+  t[TT_OP_MUL] = binary<om::Mul>;
+  t[TT_OP_DIV] = binary<om::Div>;
+  t[TT_OP_FLOOR_DIV] = binary<om::FloorDiv>;
+  t[TT_OP_REMAINDER] = binary<om::Remainder>;
+  t[TT_OP_MAXIMUM] = binary<om::Maximum>;
+  t[TT_OP_MINIMUM] = binary<om::Minimum>;
+  t[TT_OP_RELU_BACKWARD] = binary<om::ReluBackward>;
 }
 
 }  // namespace cu

@@ -1,61 +1,71 @@
-// Branch-free float32 maths for the elementwise kernels. Each function is plain scalar code with no
-// branches, calls or table lookups, so GCC vectorizes a loop that applies it at the width of the ISA this
-// file is compiled for. Special inputs (inf, nan, -0, huge, subnormal) are handled with selects that
-// match libm and PyTorch. Accuracy is a few ulp (checked against libm in double); polynomial coefficients
+// Branch-free float32 maths, the one exp/log/tanh/... that every backend's elementwise, softmax, loss, RNN and
+// attention code calls. Each function is plain scalar code with no branches, calls or table lookups, so GCC
+// vectorizes a loop that applies it at the width of the ISA the including file is compiled for, and a GPU
+// thread runs it without divergence. Special inputs (inf, nan, -0, huge, subnormal) are handled with selects
+// that match libm and PyTorch. Accuracy is a few ulp (checked against libm in double); polynomial coefficients
 // are least-squares fits with relative weights on Chebyshev nodes, done for this file.
 //
 // Out-of-range conversions of NaN to integers would be UB, so integers come from the bits of a float
 // rounded with the 1.5 * 2^23 (or 2^52) "magic" addition instead of from casts.
+//
+// float64 goes through the C library on the host and CUDA's maths on the device, under the same names, so
+// that a functor templated on T calls om::exp(x) for both.
 #pragma once
-#include <cmath>
-#include <cstdint>
-#include <cstring>
+#include <math.h>
+#include <stdint.h>
+#if !defined(__CUDA_ARCH__)
+#include <string.h>
+#endif
 
-#include "../core/internal.h"
+#include "hd.h"
 
-#define TT_SM_INLINE inline __attribute__((always_inline))
+TT_OPMATH_BEGIN
 
-TT_ISA_BEGIN
-namespace sm {
-
-TT_SM_INLINE uint32_t bits(float x) {
+#if defined(__CUDA_ARCH__)
+TT_HD_INLINE uint32_t bits(float x) { return __float_as_uint(x); }
+TT_HD_INLINE float from_bits(uint32_t u) { return __uint_as_float(u); }
+TT_HD_INLINE uint64_t bits(double x) { return uint64_t(__double_as_longlong(x)); }
+TT_HD_INLINE double from_bits(uint64_t u) { return __longlong_as_double((long long)u); }
+#else
+TT_HD_INLINE uint32_t bits(float x) {
   uint32_t u;
-  std::memcpy(&u, &x, 4);
+  memcpy(&u, &x, 4);
   return u;
 }
-TT_SM_INLINE float from_bits(uint32_t u) {
+TT_HD_INLINE float from_bits(uint32_t u) {
   float x;
-  std::memcpy(&x, &u, 4);
+  memcpy(&x, &u, 4);
   return x;
 }
-TT_SM_INLINE uint64_t bits(double x) {
+TT_HD_INLINE uint64_t bits(double x) {
   uint64_t u;
-  std::memcpy(&u, &x, 8);
+  memcpy(&u, &x, 8);
   return u;
 }
-TT_SM_INLINE double from_bits(uint64_t u) {
+TT_HD_INLINE double from_bits(uint64_t u) {
   double x;
-  std::memcpy(&x, &u, 8);
+  memcpy(&x, &u, 8);
   return x;
 }
+#endif
 // c ? a : b for values that are already computed. Every select here goes through it: with a plain ?:
 // GCC may move the computation of a value into the branch that uses it (or thread jumps through a
 // clamp), and it does not vectorize a loop with an FP operation (which may trap) under a condition.
 // A bitwise blend keeps both sides computed; it compiles to a vector blend.
-TT_SM_INLINE float select(bool c, float a, float b) {
+TT_HD_INLINE float select(bool c, float a, float b) {
   uint32_t m = 0u - uint32_t(c);
   return from_bits((bits(a) & m) | (bits(b) & ~m));
 }
-TT_SM_INLINE double select(bool c, double a, double b) {
+TT_HD_INLINE double select(bool c, double a, double b) {
   uint64_t m = 0u - uint64_t(c);
   return from_bits((bits(a) & m) | (bits(b) & ~m));
 }
 // Comparisons written so that NaN passes through.
-TT_SM_INLINE float clamp_nan(float x, float lo, float hi) {
+TT_HD_INLINE float clamp_nan(float x, float lo, float hi) {
   x = select(x < lo, lo, x);
   return select(x > hi, hi, x);
 }
-TT_SM_INLINE float copysign_pos(float magnitude, float sign_of) {  // magnitude has a clear sign bit
+TT_HD_INLINE float copysign_pos(float magnitude, float sign_of) {  // magnitude has a clear sign bit
   return from_bits(bits(magnitude) | (bits(sign_of) & 0x80000000u));
 }
 
@@ -67,14 +77,14 @@ constexpr float kLn2Lo = 0x1.7f7d1cp-20f;  // ln 2 - kLn2Hi
 constexpr float kLog2e = 0x1.715476p+0f;
 
 // Reduction shared by exp and expm1: x = k ln2 + r, |r| <= ln2/2; returns r, k as an integer.
-TT_SM_INLINE float exp_reduce(float x, int32_t& k) {
+TT_HD_INLINE float exp_reduce(float x, int32_t& k) {
   float t = x * kLog2e + kRound;
   float kf = t - kRound;
   k = int32_t(bits(t) - bits(kRound));
   return (x - kf * kLn2Hi) - kf * kLn2Lo;
 }
 // expm1(r) for |r| <= ln2/2, to about 1 ulp relative.
-TT_SM_INLINE float expm1_poly(float r) {
+TT_HD_INLINE float expm1_poly(float r) {
   float p = 1.985778217e-04f;
   p = p * r + 1.393359737e-03f;
   p = p * r + 8.333360776e-03f;
@@ -83,9 +93,9 @@ TT_SM_INLINE float expm1_poly(float r) {
   p = p * r + 0.5f;
   return r + (r * r) * p;
 }
-TT_SM_INLINE float pow2i(int32_t k) { return from_bits(uint32_t(k + 127) << 23); }  // k in [-126, 127]
+TT_HD_INLINE float pow2i(int32_t k) { return from_bits(uint32_t(k + 127) << 23); }  // k in [-126, 127]
 
-TT_SM_INLINE float exp(float x) {
+TT_HD_INLINE float exp(float x) {
   // Below -104 the result rounds to 0 and above 89 to inf; clamping keeps k in [-150, 128], and 2^k is
   // applied as two normal factors so that subnormal results come out right.
   int32_t k;
@@ -94,7 +104,7 @@ TT_SM_INLINE float exp(float x) {
   return ((1.f + expm1_poly(r)) * pow2i(k1)) * pow2i(k - k1);
 }
 
-TT_SM_INLINE float exp2(float x) {
+TT_HD_INLINE float exp2(float x) {
   x = clamp_nan(x, -151.f, 129.f);
   float t = x + kRound;
   float kf = t - kRound;
@@ -103,7 +113,7 @@ TT_SM_INLINE float exp2(float x) {
   return ((1.f + expm1_poly(r)) * pow2i(k1)) * pow2i(k - k1);
 }
 
-TT_SM_INLINE float expm1(float x) {
+TT_HD_INLINE float expm1(float x) {
   // expm1(x) = 2^k expm1(r) + 2^k - 1, evaluated as 2 (s expm1(r) + (s - 1/2)) with s = 2^(k-1) so that
   // k = 128 (results near FLT_MAX) needs no 2^128. Below -80 the result is -1 in float.
   int32_t k;
@@ -116,7 +126,7 @@ TT_SM_INLINE float expm1(float x) {
 // log of x > 0 split as e ln2 + log1p(f): the exponent e and the polynomial part l = log1p(f),
 // with 1 + f in [sqrt(1/2), sqrt(2)). Subnormals are scaled up first. Other inputs give garbage
 // that the callers replace.
-TT_SM_INLINE void log_parts(float x, float& e, float& l) {
+TT_HD_INLINE void log_parts(float x, float& e, float& l) {
   bool sub = x < 0x1p-126f;
   x = select(sub, x * 0x1p23f, x);
   uint32_t u = bits(x) - 0x3f3504f3u;  // bits of sqrt(1/2)
@@ -134,26 +144,26 @@ TT_SM_INLINE void log_parts(float x, float& e, float& l) {
   l = f + (z * f * q - 0.5f * z);
 }
 // What log-like functions give outside (0, inf): log(0) = -inf, log(<0) = nan, log(inf) = inf, nan.
-TT_SM_INLINE float log_special(float x, float y) {
+TT_HD_INLINE float log_special(float x, float y) {
   y = select(x < 0.f, kNaN, y);
   y = select(x == 0.f, -kInf, y);
   y = select(x == kInf, kInf, y);
   return select(x != x, x, y);
 }
 
-TT_SM_INLINE float log(float x) {
+TT_HD_INLINE float log(float x) {
   float e, l;
   log_parts(x, e, l);
   return log_special(x, e * kLn2Hi + (l + e * kLn2Lo));
 }
 
-TT_SM_INLINE float log2(float x) {
+TT_HD_INLINE float log2(float x) {
   float e, l;
   log_parts(x, e, l);
   return log_special(x, e + (l * kLog2e + l * 0x1.4ae0cp-26f));  // log2(e) in two parts
 }
 
-TT_SM_INLINE float log1p(float x) {
+TT_HD_INLINE float log1p(float x) {
   // u = 1 + x rounds; c = (x - (u - 1)) / u is the first-order correction log(1 + x) - log(u).
   float u = 1.f + x, e, l;
   log_parts(u, e, l);
@@ -162,28 +172,28 @@ TT_SM_INLINE float log1p(float x) {
   return select(x == 0.f, x, y);  // keeps -0
 }
 
-TT_SM_INLINE float tanh(float x) {
+TT_HD_INLINE float tanh(float x) {
   // tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): no cancellation anywhere; rounds to 1 beyond 10.
-  float a = clamp_nan(std::fabs(x), 0.f, 10.f);
+  float a = clamp_nan(fabsf(x), 0.f, 10.f);
   float m = expm1(2.f * a);
   return copysign_pos(m / (m + 2.f), x);
 }
 
-TT_SM_INLINE float sigmoid(float x) { return 1.f / (1.f + exp(-x)); }
-TT_SM_INLINE float silu(float x) { return x / (1.f + exp(-x)); }
+TT_HD_INLINE float sigmoid(float x) { return 1.f / (1.f + exp(-x)); }
+TT_HD_INLINE float silu(float x) { return x / (1.f + exp(-x)); }
 
-TT_SM_INLINE float gelu_tanh(float x) {
+TT_HD_INLINE float gelu_tanh(float x) {
   // 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for negative x.
   float u = x * (0x1.988454p-1f + 0x1.988454p-1f * 0.044715f * (x * x));  // sqrt(2/pi) (x + 0.044715 x^3)
   return x / (1.f + exp(-2.f * u));
 }
 
-TT_SM_INLINE float softplus(float x) {  // torch: beta 1, threshold 20
+TT_HD_INLINE float softplus(float x) {  // torch: beta 1, threshold 20
   return select(x > 20.f, x, log1p(exp(x)));
 }
 
 // erf(x) = x P(x^2) for |x| < 1 (3 ulp).
-TT_SM_INLINE float erf_small(float x) {
+TT_HD_INLINE float erf_small(float x) {
   float z = x * x;
   float p = -5.631756503e-04f;
   p = p * z + 4.917643964e-03f;
@@ -194,7 +204,7 @@ TT_SM_INLINE float erf_small(float x) {
   return x * p;
 }
 // erfc(a) for a >= 1 as exp(-a^2) t Q(t), t = 1 / (1 + 0.7a) (5 ulp up to where it underflows).
-TT_SM_INLINE float erfc_large(float a) {
+TT_HD_INLINE float erfc_large(float a) {
   a = clamp_nan(a, 0.f, 10.5f);
   float t = 1.f / (1.f + 0.7f * a);
   float q = -2.718607187e-01f;
@@ -210,18 +220,18 @@ TT_SM_INLINE float erfc_large(float a) {
   float hi = a * a, lo = ((ah * ah - hi) + 2.f * ah * al) + al * al;
   return (exp(-hi) * (1.f - lo)) * (t * q);
 }
-TT_SM_INLINE float erf(float x) {
-  float a = std::fabs(x);
+TT_HD_INLINE float erf(float x) {
+  float a = fabsf(x);
   float big = copysign_pos(1.f - erfc_large(a), x);
   return select(a < 1.f, erf_small(x), big);
 }
-TT_SM_INLINE float erfc(float x) {
-  float a = std::fabs(x), e = erfc_large(a);
+TT_HD_INLINE float erfc(float x) {
+  float a = fabsf(x), e = erfc_large(a);
   float big = select(x < 0.f, 2.f - e, e);
   return select(a < 1.f, 1.f - erf_small(x), big);
 }
 // 0.5 x (1 + erf(x / sqrt2)), as erfc so that negative x keeps its relative accuracy.
-TT_SM_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); }
+TT_HD_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); }
 
 // sin, cos, tan: the reduction x = k pi/2 + r runs in double with pi/2 in three parts (k times each of
 // the first two is exact for |k| < 2^28), and so do the polynomials; one rounding to float at the end.
@@ -231,7 +241,7 @@ struct Reduced {
   double s, c;  // sin r, cos r
   uint64_t q;   // k mod 4 in the low bits
 };
-TT_SM_INLINE Reduced trig_reduce(float x) {
+TT_HD_INLINE Reduced trig_reduce(float x) {
   double d = x;
   double t = d * 0x1.45f306dc9c883p-1 + 0x1.8p52;  // 2/pi, rounded to an integer by the addition
   double k = t - 0x1.8p52;
@@ -252,23 +262,65 @@ TT_SM_INLINE Reduced trig_reduce(float x) {
   return {r + r * z * s, 1.0 + z * c, bits(t)};
 }
 // sin(k pi/2 + r) for k mod 4 = 0, 1, 2, 3 is sin r, cos r, -sin r, -cos r.
-TT_SM_INLINE float sin_quadrant(const Reduced& R, uint64_t q) {
+TT_HD_INLINE float sin_quadrant(const Reduced& R, uint64_t q) {
   double v = select((q & 1) != 0, R.c, R.s);
   return float(from_bits(bits(v) ^ ((q & 2) << 62)));
 }
-TT_SM_INLINE float sin(float x) {
+TT_HD_INLINE float sin(float x) {
   Reduced R = trig_reduce(x);
   return select(x == 0.f, x, sin_quadrant(R, R.q));  // the reduction turns -0 into +0
 }
-TT_SM_INLINE float cos(float x) {
+TT_HD_INLINE float cos(float x) {
   Reduced R = trig_reduce(x);
   return sin_quadrant(R, R.q + 1);
 }
-TT_SM_INLINE float tan(float x) {
+TT_HD_INLINE float tan(float x) {
   Reduced R = trig_reduce(x);
   float y = float(select((R.q & 1) != 0, -R.c / R.s, R.s / R.c));
   return select(x == 0.f, x, y);
 }
 
-}  // namespace sm
-TT_ISA_END
+
+// ---- float64, and the float32 functions that are exact or correctly rounded everywhere ----
+
+TT_HD_INLINE float fabs(float x) { return fabsf(x); }
+TT_HD_INLINE float sqrt(float x) { return sqrtf(x); }
+TT_HD_INLINE float floor(float x) { return floorf(x); }
+TT_HD_INLINE float ceil(float x) { return ceilf(x); }
+TT_HD_INLINE float trunc(float x) { return truncf(x); }
+TT_HD_INLINE float nearbyint(float x) { return nearbyintf(x); }  // half to even: the default rounding mode
+TT_HD_INLINE float fmod(float a, float b) { return fmodf(a, b); }
+TT_HD_INLINE float copysign(float a, float b) { return copysignf(a, b); }
+TT_HD_INLINE float pow(float a, float b) { return powf(a, b); }
+
+TT_HD_INLINE double fabs(double x) { return ::fabs(x); }
+TT_HD_INLINE double sqrt(double x) { return ::sqrt(x); }
+TT_HD_INLINE double floor(double x) { return ::floor(x); }
+TT_HD_INLINE double ceil(double x) { return ::ceil(x); }
+TT_HD_INLINE double trunc(double x) { return ::trunc(x); }
+TT_HD_INLINE double nearbyint(double x) { return ::nearbyint(x); }
+TT_HD_INLINE double fmod(double a, double b) { return ::fmod(a, b); }
+TT_HD_INLINE double copysign(double a, double b) { return ::copysign(a, b); }
+TT_HD_INLINE double pow(double a, double b) { return ::pow(a, b); }
+
+TT_HD_INLINE double exp(double x) { return ::exp(x); }
+TT_HD_INLINE double exp2(double x) { return ::exp2(x); }
+TT_HD_INLINE double expm1(double x) { return ::expm1(x); }
+TT_HD_INLINE double log(double x) { return ::log(x); }
+TT_HD_INLINE double log2(double x) { return ::log2(x); }
+TT_HD_INLINE double log1p(double x) { return ::log1p(x); }
+TT_HD_INLINE double sin(double x) { return ::sin(x); }
+TT_HD_INLINE double cos(double x) { return ::cos(x); }
+TT_HD_INLINE double tan(double x) { return ::tan(x); }
+TT_HD_INLINE double tanh(double x) { return ::tanh(x); }
+TT_HD_INLINE double erf(double x) { return ::erf(x); }
+TT_HD_INLINE double sigmoid(double x) { return 1.0 / (1.0 + ::exp(-x)); }
+TT_HD_INLINE double silu(double x) { return x / (1.0 + ::exp(-x)); }
+TT_HD_INLINE double gelu(double x) { return 0.5 * x * ::erfc(x * -0.7071067811865476); }  // erfc: accurate for x << 0
+TT_HD_INLINE double gelu_tanh(double x) {
+  double u = 0.7978845608028654 * (x + 0.044715 * x * x * x);  // sqrt(2/pi)
+  return x / (1.0 + ::exp(-2.0 * u));
+}
+TT_HD_INLINE double softplus(double x) { return x > 20.0 ? x : ::log1p(::exp(x)); }
+
+TT_OPMATH_END
