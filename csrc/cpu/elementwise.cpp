@@ -485,6 +485,8 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_COS] = trig_kernel<om::Cos>;
   t[TT_OP_TAN] = trig_kernel<om::Tan>;
   t[TT_OP_TANH] = float_kernel<om::Tanh>;
+  t[TT_OP_SINH] = float_kernel<om::Sinh>;
+  t[TT_OP_COSH] = float_kernel<om::Cosh>;
   t[TT_OP_SIGMOID] = float_kernel<om::Sigmoid>;
   t[TT_OP_GELU] = float_kernel<om::Gelu>;
   t[TT_OP_GELU_TANH] = float_kernel<om::GeluTanh>;

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "../core/parallel.h"
+#include "../opmath/math.h"
 #include "isa.h"
 
 namespace tt {
@@ -46,8 +47,8 @@ template <class T>
 inline RowStats<T> row_stats(const T* x, int64_t s, int64_t C) {
   T m = row_max(x, s, C);
   double sum = 0;
-  for (int64_t k = 0; k < C; ++k) sum += std::exp(x[k * s] - m);
-  return {m, T(std::log(sum))};
+  for (int64_t k = 0; k < C; ++k) sum += om::exp(x[k * s] - m);
+  return {m, T(om::log(sum))};
 }
 
 // sum_c logp_c = sum_c (x_c - max) - C*lse
@@ -64,7 +65,7 @@ template <class T>
 inline T row_grad(const T* x, int64_t sx, T* out, int64_t so, int64_t C, int64_t t, T max, T g, T off) {
   double sum = 0;
   for (int64_t k = 0; k < C; ++k) {
-    T e = std::exp(x[k * sx] - max);
+    T e = om::exp(x[k * sx] - max);
     out[k * so] = e;
     sum += e;
   }

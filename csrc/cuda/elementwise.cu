@@ -103,6 +103,8 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_COS] = unary<om::FullRange<om::Cos>>;
   t[TT_OP_TAN] = unary<om::FullRange<om::Tan>>;
   t[TT_OP_TANH] = unary<om::Tanh>;
+  t[TT_OP_SINH] = unary<om::Sinh>;
+  t[TT_OP_COSH] = unary<om::Cosh>;
   t[TT_OP_SIGMOID] = unary<om::Sigmoid>;
   t[TT_OP_GELU] = unary<om::Gelu>;
   t[TT_OP_GELU_TANH] = unary<om::GeluTanh>;

@@ -180,6 +180,20 @@ TT_HD_INLINE float tanh(float x) {
 }
 
 TT_HD_INLINE float sigmoid(float x) { return 1.f / (1.f + exp(-x)); }
+// e^a / 2 for a up to sinh's and cosh's overflow (89.4), past exp's (88.7): exp(a/2) squared, halved first.
+TT_HD_INLINE float half_exp_large(float a) {
+  float h = exp(0.5f * a);
+  return (0.5f * h) * h;
+}
+TT_HD_INLINE float sinh(float x) {  // from expm1, which keeps the small |x| that exp(x) - exp(-x) would cancel
+  float a = fabsf(x), e = expm1(a);
+  float r = select(a > 88.f, half_exp_large(a), 0.5f * (e + e / (e + 1.f)));
+  return copysign_pos(r, x);
+}
+TT_HD_INLINE float cosh(float x) {
+  float a = fabsf(x), e = exp(a);
+  return select(a > 88.f, half_exp_large(a), 0.5f * (e + 1.f / e));
+}
 TT_HD_INLINE float silu(float x) { return x / (1.f + exp(-x)); }
 
 TT_HD_INLINE float gelu_tanh(float x) {
@@ -306,6 +320,8 @@ TT_HD_INLINE double pow(double a, double b) { return ::pow(a, b); }
 TT_HD_INLINE double exp(double x) { return ::exp(x); }
 TT_HD_INLINE double exp2(double x) { return ::exp2(x); }
 TT_HD_INLINE double expm1(double x) { return ::expm1(x); }
+TT_HD_INLINE double sinh(double x) { return ::sinh(x); }
+TT_HD_INLINE double cosh(double x) { return ::cosh(x); }
 TT_HD_INLINE double log(double x) { return ::log(x); }
 TT_HD_INLINE double log2(double x) { return ::log2(x); }
 TT_HD_INLINE double log1p(double x) { return ::log1p(x); }

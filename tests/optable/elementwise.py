@@ -36,6 +36,8 @@ _UNARY = [
     ("cos", lambda m, x: m.cos(x), None, lambda a: np.cos(_f(a)), FLOATS + ("int64",), "any", False),
     ("tan", lambda m, x: m.tan(x), None, lambda a: np.tan(_f(a)), FLOATS, "unit", True),
     ("tanh", lambda m, x: m.tanh(x), None, lambda a: np.tanh(_f(a)), FLOATS + ("int64",), "any", True),
+    ("sinh", lambda m, x: m.sinh(x), None, lambda a: np.sinh(_f(a)), FLOATS + ("int64",), "any", True),
+    ("cosh", lambda m, x: m.cosh(x), None, lambda a: np.cosh(_f(a)), FLOATS + ("int64",), "any", False),
     ("sigmoid", lambda m, x: m.sigmoid(x), None, lambda a: 1 / (1 + np.exp(-_f(a))), FLOATS + ("int64",), "any",
      False),
     ("relu", lambda m, x: m.relu(x), None, lambda a: np.maximum(a, 0), NUMERIC, "any", False),
@@ -70,14 +72,20 @@ _UNARY = [
 ]
 # differentiable (floor, round, sign and the tests have zero gradients, and kinks on the "halves" domain)
 _UNARY_GRAD = {"neg", "abs", "exp", "exp2", "log", "log2", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin",
-               "cos", "tan", "tanh", "sigmoid", "relu", "gelu", "gelu_tanh", "silu", "softplus", "softplus_beta",
-               "erf", "square", "neg_op", "abs_op", "clamp", "clamp_int", "clamp_min"}
-_UNARY_GRADGRAD = {"exp", "log", "sqrt", "tanh", "sigmoid", "sin", "gelu", "silu", "softplus"}
+               "cos", "tan", "tanh", "sinh", "cosh", "sigmoid", "relu", "gelu", "gelu_tanh", "silu", "softplus",
+               "softplus_beta", "erf", "square", "neg_op", "abs_op", "clamp", "clamp_int", "clamp_min"}
+_UNARY_GRADGRAD = {"exp", "log", "sqrt", "tanh", "sinh", "sigmoid", "sin", "gelu", "silu", "softplus"}
 for _n, _fn, _tfn, _np, _dts, _dom, _sz in _UNARY:
     # gelu(+inf) is inf in tinytorch but nan in torch 2.13's CPU kernel: torch is the odd one out there
     _ok_special = not _n.startswith(("invert", "clamp_int", "gelu"))
     op(_n, _fn, U, _dts, torch_fn=_tfn, np_fn=_np, domain=_dom, special=_ok_special, signed_zero=_sz,
        grad=_n in _UNARY_GRAD, gradgrad=_n in _UNARY_GRADGRAD)
+
+# float32 sinh and cosh near their overflow (89.4), past exp's (88.7), and where exp(x) - exp(-x) would cancel
+_HYPERBOLIC_EDGES = [88.0, 88.5, 88.8, 89.0, 89.4, 89.5, -89.2, 30.0, 1e-4, -3e-8, 1e-30, 0.0, -0.0]
+op("sinh_cosh_edges", lambda m, x: (m.sinh(x * 0 + m.tensor(_HYPERBOLIC_EDGES)),
+                                    m.cosh(x * 0 + m.tensor(_HYPERBOLIC_EDGES))),
+   [(len(_HYPERBOLIC_EDGES),)], F32_64, layouts=("contig",), signed_zero=True)
 
 # ---- binary, broadcasting; Python scalars; special values
 _BINARY = [

@@ -154,6 +154,8 @@ sin = _float_unary(OP.SIN, "sin", lambda g, x, y: mul(g, cos(x)))
 cos = _float_unary(OP.COS, "cos", lambda g, x, y: neg(mul(g, sin(x))))
 tan = _float_unary(OP.TAN, "tan", lambda g, x, y: mul(g, add(mul(y, y), 1.0)), "o")
 tanh = _float_unary(OP.TANH, "tanh", lambda g, x, y: mul(g, rsub(mul(y, y), 1.0)), "o")
+sinh = _float_unary(OP.SINH, "sinh", lambda g, x, y: mul(g, cosh(x)))
+cosh = _float_unary(OP.COSH, "cosh", lambda g, x, y: mul(g, sinh(x)))
 sigmoid = _float_unary(OP.SIGMOID, "sigmoid", lambda g, x, y: mul(g, mul(y, rsub(y, 1.0))), "o")
 silu = _float_unary(OP.SILU, "silu", lambda g, x, y: mul(g, _silu_grad(x)))
 erf = _float_unary(OP.ERF, "erf", lambda g, x, y: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
@@ -672,10 +674,10 @@ def _fused_inplace(op, fn, name):
 
 
 # public names (ops/_public.py)
-declare(globals(), "abs absolute add ceil clamp clamp_max clamp_min clip cos div divide eq erf exp exp2 expm1 fix floor "
+declare(globals(), "abs absolute add ceil clamp clamp_max clamp_min clip cos cosh div divide eq erf exp exp2 expm1 fix floor "
         "floor_divide fmod ge greater greater_equal gt le lerp less less_equal log log1p log2 logical_and logical_not "
         "logical_or logical_xor lt maximum minimum mul multiply ne neg negative not_equal pow reciprocal remainder round "
-        "rsqrt sigmoid sign sin sqrt square sub subtract tan tanh true_divide trunc", inplace=True, out=True)
+        "rsqrt sigmoid sign sin sinh sqrt square sub subtract tan tanh true_divide trunc", inplace=True, out=True)
 declare(globals(), "gelu relu silu", inplace=True)
 declare(globals(), "isclose isfinite isinf isnan")
 declare(globals(), "result_type rsub", method=False)
