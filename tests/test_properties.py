@@ -173,36 +173,42 @@ def test_getitem_vs_torch(expr):
     assume(want is not None)  # e.g. arrays that do not broadcast together
     # where an integer and an array are split by a slice or None, NumPy and torch place the indexed dims
     # differently; tinytorch follows torch
-    want = torch.from_numpy(a)[tuple(torch.from_numpy(i) if isinstance(i, np.ndarray) else i for i in idx)].numpy()
+    want = torch.from_numpy(a)[_to_torch_index(idx)].numpy()
     got = tt.tensor(a)[_to_tt_index(idx)]
     assert tuple(got.shape) == want.shape, f"{idx}"
     np.testing.assert_array_equal(np_of(got), want)
 
 
+def _to_torch_index(idx):
+    return tuple(torch.from_numpy(i) if isinstance(i, np.ndarray) else i for i in idx)
+
+
 @given(index_expressions(), st.booleans())
-def test_setitem_vs_numpy(expr, scalar):
+def test_setitem_vs_torch(expr, scalar):
+    """x[idx] = value against torch (where an int and an array are split by a slice or None, NumPy places the
+    indexed dims elsewhere); an assignment torch refuses is refused."""
     shape, idx = expr
     a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
-    sel = _np_ok(a, idx)
-    assume(sel is not None)
+    assume(_np_ok(a, idx) is not None)
+    ref = torch.from_numpy(a.copy())
+    sel = ref[_to_torch_index(idx)]
     # duplicate indices make the written value ambiguous: only write values that all agree then
     value = np.float32(-7) if scalar else -1 - np.arange(sel.shape[-1] if sel.ndim else 1, dtype=np.float32)
     if sel.ndim == 0 and not scalar:
         value = value.reshape(())
-    ref = a.copy()
-    ref[idx] = value
+    ref[_to_torch_index(idx)] = torch.tensor(value)
     t = tt.tensor(a)
     t[_to_tt_index(idx)] = value.item() if scalar else tt.tensor(value)
-    flat_idx = np.arange(a.size).reshape(shape)[idx]
+    flat_idx = torch.arange(a.size).reshape(shape)[_to_torch_index(idx)].numpy()
     if not scalar and np.unique(flat_idx).size != flat_idx.size:
         # several writes to one element: accept any of the written values there
         got = np_of(t)
-        assert np.isin(got[idx], value).all()
-        untouched = np.ones(shape, bool)
-        untouched[idx] = False
-        np.testing.assert_array_equal(got[untouched], a[untouched])
+        assert np.isin(got.ravel()[flat_idx], value).all()
+        untouched = np.ones(a.size, bool)
+        untouched[flat_idx.ravel()] = False
+        np.testing.assert_array_equal(got.ravel()[untouched], a.ravel()[untouched])
         return
-    np.testing.assert_array_equal(np_of(t), ref, err_msg=f"{idx}")
+    np.testing.assert_array_equal(np_of(t), ref.numpy(), err_msg=f"{idx}")
 
 
 @given(st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.booleans(), st.integers(0, 2 ** 16))

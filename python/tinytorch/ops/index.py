@@ -28,6 +28,8 @@ topk_result = collections.namedtuple("topk", ["values", "indices"])
 def _as_index(item):
     if isinstance(item, (list, np.ndarray)):
         return tensor(item) if len(item) or isinstance(item, np.ndarray) else tensor([], dtype=dt.int64)
+    if isinstance(item, Tensor) and item.ndim == 0 and item._dtype.category == 1:
+        return int(item.item())  # a 0-d integer tensor selects, as an int does (torch's rule too)
     return item
 
 
