@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "../core/parallel.h"
+#include "../opmath/math.h"
 #include "isa.h"
 #include "vec.h"
 
@@ -125,6 +126,16 @@ template <class F>
 inline F sexp(F x) {
   return vexp<F>(splat(x))[0];
 }
+// float32 softmax takes opmath's exp, lane by lane (GCC keeps the lanes in one vector): the one float32 exp of
+// every kernel. float64 keeps vexp, a vector exp that libm has no counterpart of.
+inline Vec<float> softmax_exp(Vec<float> x) {
+  Vec<float> y;
+  for (int j = 0; j < int(lanes_of<float>()); ++j) y[j] = om::exp(x[j]);
+  return y;
+}
+inline Vec<double> softmax_exp(Vec<double> x) { return vexp<double>(x); }
+inline float softmax_exp(float x) { return om::exp(x); }
+inline double softmax_exp(double x) { return sexp(x); }
 
 // ---- fold operations: lane type L (as the input's bits are read), wide type A that blocks are combined in ----
 template <class T>
@@ -720,12 +731,12 @@ struct Softmax {
     V m = splat(F(mx.result())), sum = splat(F(0));
     int64_t i = 0;
     for (; i + W <= n; i += W) {
-      V e = vexp<F>(load<V>(x + i * S) - m);
+      V e = softmax_exp(load<V>(x + i * S) - m);
       if (!Log) store(y + i * S, e);
       sum += e;
     }
     if (i < n) {  // the padding's exp is 0 (or NaN where the whole row is -inf, which makes it NaN anyway)
-      V e = vexp<F>(load_part<F>(x + i * S, n - i, -INFINITY) - m);
+      V e = softmax_exp(load_part<F>(x + i * S, n - i, -INFINITY) - m);
       if (!Log) store_part(y + i * S, e, n - i);
       sum += e;
     }
@@ -745,7 +756,7 @@ struct Softmax {
     F m = -INFINITY, s = 0;
     for (int64_t i = 0; i < n; ++i) m = MaxOp<F>::step(m, load<F>(x + i * sx));
     for (int64_t i = 0; i < n; ++i) {
-      F e = sexp(load<F>(x + i * sx) - m);
+      F e = softmax_exp(load<F>(x + i * sx) - m);
       if (!Log) store(y + i * sy, e);
       s += e;
     }
@@ -770,7 +781,7 @@ struct Softmax {
       chunks([&](int64_t o, int64_t cnt) { st(mb + o, MaxOp<F>::step(ld(mb + o, cnt), ld(x + k * sx + o, cnt)), cnt); });
     for (int64_t k = 0; k < n; ++k)
       chunks([&](int64_t o, int64_t cnt) {
-        V e = vexp<F>(ld(x + k * sx + o, cnt) - ld(mb + o, cnt));
+        V e = softmax_exp(ld(x + k * sx + o, cnt) - ld(mb + o, cnt));
         if (!Log) st(y + k * sy + o, e, cnt);
         st(sb + o, ld(sb + o, cnt) + e, cnt);
       });
