@@ -8,7 +8,7 @@
 // same inline function is compiled with different -m flags in different files, and the linker must never merge
 // an AVX-512 copy into the code that runs on an older CPU. CUDA files get a namespace of their own for the same
 // reason (their host side is compiled by nvcc's host pass with its own flags). Code inside namespace tt calls
-// the maths as om::name.
+// the maths as om::name. tests/c/test_opmath_metal.cpp compiles it all as Metal would see it (no double).
 #pragma once
 
 #if defined(__CUDACC__)
@@ -21,10 +21,15 @@
 #define TT_HD_INLINE inline
 #define TT_OPMATH_BEGIN namespace tt { namespace om {
 #define TT_OPMATH_END } }
+#define TT_OPMATH_NO_DOUBLE  // Metal has no float64: its overloads and the float64 trig reduction are left out
+#define TT_IF_DOUBLE(...)
 #else
 #include "../core/internal.h"
 #define TT_HD inline
 #define TT_HD_INLINE inline __attribute__((always_inline))
 #define TT_OPMATH_BEGIN TT_ISA_BEGIN namespace om {
 #define TT_OPMATH_END } TT_ISA_END
+#endif
+#if !defined(TT_OPMATH_NO_DOUBLE)
+#define TT_IF_DOUBLE(...) __VA_ARGS__
 #endif

@@ -9,19 +9,27 @@
 // rounded with the 1.5 * 2^23 (or 2^52) "magic" addition instead of from casts.
 //
 // float64 goes through the C library on the host and CUDA's maths on the device, under the same names, so
-// that a functor templated on T calls om::exp(x) for both.
+// that a functor templated on T calls om::exp(x) for both. Metal has no float64 (TT_OPMATH_NO_DOUBLE): there the
+// float32 functions that would reduce in double (sin, cos, tan) are Metal's precise ones.
 #pragma once
+#include "hd.h"
+
+#if defined(__METAL_VERSION__)
+#include <metal_stdlib>
+#else
 #include <math.h>
 #include <stdint.h>
 #if !defined(__CUDA_ARCH__)
 #include <string.h>
 #endif
-
-#include "hd.h"
+#endif
 
 TT_OPMATH_BEGIN
 
-#if defined(__CUDA_ARCH__)
+#if defined(__METAL_VERSION__)
+TT_HD_INLINE uint32_t bits(float x) { return metal::as_type<uint32_t>(x); }
+TT_HD_INLINE float from_bits(uint32_t u) { return metal::as_type<float>(u); }
+#elif defined(__CUDA_ARCH__)
 TT_HD_INLINE uint32_t bits(float x) { return __float_as_uint(x); }
 TT_HD_INLINE float from_bits(uint32_t u) { return __uint_as_float(u); }
 TT_HD_INLINE uint64_t bits(double x) { return uint64_t(__double_as_longlong(x)); }
@@ -56,10 +64,34 @@ TT_HD_INLINE float select(bool c, float a, float b) {
   uint32_t m = 0u - uint32_t(c);
   return from_bits((bits(a) & m) | (bits(b) & ~m));
 }
+#if !defined(TT_OPMATH_NO_DOUBLE)
 TT_HD_INLINE double select(bool c, double a, double b) {
   uint64_t m = 0u - uint64_t(c);
   return from_bits((bits(a) & m) | (bits(b) & ~m));
 }
+#endif
+// The float32 functions that are exact or correctly rounded everywhere: the platform's own.
+#if defined(__METAL_VERSION__)
+TT_HD_INLINE float fabs(float x) { return metal::fabs(x); }
+TT_HD_INLINE float sqrt(float x) { return metal::precise::sqrt(x); }
+TT_HD_INLINE float floor(float x) { return metal::floor(x); }
+TT_HD_INLINE float ceil(float x) { return metal::ceil(x); }
+TT_HD_INLINE float trunc(float x) { return metal::trunc(x); }
+TT_HD_INLINE float nearbyint(float x) { return metal::rint(x); }  // half to even
+TT_HD_INLINE float fmod(float a, float b) { return metal::precise::fmod(a, b); }
+TT_HD_INLINE float copysign(float a, float b) { return metal::copysign(a, b); }
+TT_HD_INLINE float pow(float a, float b) { return metal::precise::pow(a, b); }
+#else
+TT_HD_INLINE float fabs(float x) { return fabsf(x); }
+TT_HD_INLINE float sqrt(float x) { return sqrtf(x); }
+TT_HD_INLINE float floor(float x) { return floorf(x); }
+TT_HD_INLINE float ceil(float x) { return ceilf(x); }
+TT_HD_INLINE float trunc(float x) { return truncf(x); }
+TT_HD_INLINE float nearbyint(float x) { return nearbyintf(x); }  // half to even: the default rounding mode
+TT_HD_INLINE float fmod(float a, float b) { return fmodf(a, b); }
+TT_HD_INLINE float copysign(float a, float b) { return copysignf(a, b); }
+TT_HD_INLINE float pow(float a, float b) { return powf(a, b); }
+#endif
 // Comparisons written so that NaN passes through.
 TT_HD_INLINE float clamp_nan(float x, float lo, float hi) {
   x = select(x < lo, lo, x);
@@ -174,7 +206,7 @@ TT_HD_INLINE float log1p(float x) {
 
 TT_HD_INLINE float tanh(float x) {
   // tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): no cancellation anywhere; rounds to 1 beyond 10.
-  float a = clamp_nan(fabsf(x), 0.f, 10.f);
+  float a = clamp_nan(fabs(x), 0.f, 10.f);
   float m = expm1(2.f * a);
   return copysign_pos(m / (m + 2.f), x);
 }
@@ -186,12 +218,12 @@ TT_HD_INLINE float half_exp_large(float a) {
   return (0.5f * h) * h;
 }
 TT_HD_INLINE float sinh(float x) {  // from expm1, which keeps the small |x| that exp(x) - exp(-x) would cancel
-  float a = fabsf(x), e = expm1(a);
+  float a = fabs(x), e = expm1(a);
   float r = select(a > 88.f, half_exp_large(a), 0.5f * (e + e / (e + 1.f)));
   return copysign_pos(r, x);
 }
 TT_HD_INLINE float cosh(float x) {
-  float a = fabsf(x), e = exp(a);
+  float a = fabs(x), e = exp(a);
   return select(a > 88.f, half_exp_large(a), 0.5f * (e + 1.f / e));
 }
 TT_HD_INLINE float silu(float x) { return x / (1.f + exp(-x)); }
@@ -235,12 +267,12 @@ TT_HD_INLINE float erfc_large(float a) {
   return (exp(-hi) * (1.f - lo)) * (t * q);
 }
 TT_HD_INLINE float erf(float x) {
-  float a = fabsf(x);
+  float a = fabs(x);
   float big = copysign_pos(1.f - erfc_large(a), x);
   return select(a < 1.f, erf_small(x), big);
 }
 TT_HD_INLINE float erfc(float x) {
-  float a = fabsf(x), e = erfc_large(a);
+  float a = fabs(x), e = erfc_large(a);
   float big = select(x < 0.f, 2.f - e, e);
   return select(a < 1.f, 1.f - erf_small(x), big);
 }
@@ -251,6 +283,11 @@ TT_HD_INLINE float gelu(float x) { return 0.5f * x * erfc(x * -0x1.6a09e6p-1f); 
 // the first two is exact for |k| < 2^28), and so do the polynomials; one rounding to float at the end.
 // Valid for |x| <= kTrigMax; callers send larger |x| (rare) to libm.
 constexpr float kTrigMax = 0x1p28f;
+#if defined(TT_OPMATH_NO_DOUBLE)
+TT_HD_INLINE float sin(float x) { return metal::precise::sin(x); }
+TT_HD_INLINE float cos(float x) { return metal::precise::cos(x); }
+TT_HD_INLINE float tan(float x) { return metal::precise::tan(x); }
+#else
 struct Reduced {
   double s, c;  // sin r, cos r
   uint64_t q;   // k mod 4 in the low bits
@@ -293,20 +330,10 @@ TT_HD_INLINE float tan(float x) {
   float y = float(select((R.q & 1) != 0, -R.c / R.s, R.s / R.c));
   return select(x == 0.f, x, y);
 }
+#endif
 
-
-// ---- float64, and the float32 functions that are exact or correctly rounded everywhere ----
-
-TT_HD_INLINE float fabs(float x) { return fabsf(x); }
-TT_HD_INLINE float sqrt(float x) { return sqrtf(x); }
-TT_HD_INLINE float floor(float x) { return floorf(x); }
-TT_HD_INLINE float ceil(float x) { return ceilf(x); }
-TT_HD_INLINE float trunc(float x) { return truncf(x); }
-TT_HD_INLINE float nearbyint(float x) { return nearbyintf(x); }  // half to even: the default rounding mode
-TT_HD_INLINE float fmod(float a, float b) { return fmodf(a, b); }
-TT_HD_INLINE float copysign(float a, float b) { return copysignf(a, b); }
-TT_HD_INLINE float pow(float a, float b) { return powf(a, b); }
-
+// ---- float64: the C library on the host, CUDA's maths on the device ----
+#if !defined(TT_OPMATH_NO_DOUBLE)
 TT_HD_INLINE double fabs(double x) { return ::fabs(x); }
 TT_HD_INLINE double sqrt(double x) { return ::sqrt(x); }
 TT_HD_INLINE double floor(double x) { return ::floor(x); }
@@ -338,5 +365,6 @@ TT_HD_INLINE double gelu_tanh(double x) {
   return x / (1.0 + ::exp(-2.0 * u));
 }
 TT_HD_INLINE double softplus(double x) { return x > 20.0 ? x : ::log1p(::exp(x)); }
+#endif
 
 TT_OPMATH_END

@@ -17,11 +17,13 @@ template <class T>
 struct Lerp {
   T coeff;
   bool from_start;
+#if !defined(TT_OPMATH_NO_DOUBLE)  // built by the host, which hands the functor to the kernel
   explicit Lerp(double weight) {
     T w = T(weight);
     from_start = fabs(w) < T(0.5);
     coeff = from_start ? w : w - T(1);
   }
+#endif
   TT_HD T operator()(T start, T end) const { return (from_start ? start : end) + coeff * (end - start); }
 };
 

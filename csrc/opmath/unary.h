@@ -34,7 +34,7 @@ struct Abs {
   template <class T>
   TT_HD T operator()(T x) const { return x < 0 ? T(-typename Unsigned<T>::type(x)) : x; }
   TT_HD float operator()(float x) const { return fabs(x); }
-  TT_HD double operator()(double x) const { return fabs(x); }
+  TT_IF_DOUBLE(TT_HD double operator()(double x) const { return fabs(x); })
 };
 struct Sign {  // torch.sign: 0 for 0, -0 and NaN
   template <class T>
@@ -51,7 +51,7 @@ struct Relu {  // keeps NaN and -0, as torch
     template <class T>                                         \
     TT_HD T operator()(T x) const { return x; }                \
     TT_HD float operator()(float x) const { return fn(x); }    \
-    TT_HD double operator()(double x) const { return fn(x); }  \
+    TT_IF_DOUBLE(TT_HD double operator()(double x) const { return fn(x); })  \
   };
 TT_ROUNDING(Floor, floor)
 TT_ROUNDING(Ceil, ceil)
@@ -101,9 +101,13 @@ struct Reciprocal {
 // vectorized loop free of that branch and redoes the rare elements afterwards; a GPU thread just branches.
 template <class Op>
 struct FullRange {
+#if defined(TT_OPMATH_NO_DOUBLE)
+  TT_HD float operator()(float x) const { return Op{}(x); }  // Metal's precise trig covers every float
+#else
   TT_HD float wide(float x) const { return float(Op{}(double(x))); }
   TT_HD float operator()(float x) const { return fabs(x) > kTrigMax ? wide(x) : Op{}(x); }
   TT_HD double operator()(double x) const { return Op{}(x); }
+#endif
 };
 
 TT_OPMATH_END
