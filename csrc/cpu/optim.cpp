@@ -1,13 +1,11 @@
-// Fused optimizer steps: one pass over a parameter tensor reads the gradient and updates the parameter and
-// its state in place, element by element through the update rules of opmath/optim.h. The scalar factors are
-// computed here in double and rounded to the tensor's dtype, as aten rounds a Python scalar.
-//
-// Options are template flags, so that a state the options leave unused may alias the parameter: it is never
-// touched. Rows whose used operands are all contiguous take a restrict-pointer loop that GCC vectorizes.
+// Fused optimizer steps on the CPU: one pass over a parameter tensor reads the gradient and updates the
+// parameter and its state in place, element by element through the update rules of opmath/optim.h, chosen and
+// set up by opmath/optim_host.h. Rows whose used operands are all contiguous take a restrict-pointer loop that
+// GCC vectorizes.
 #include <cmath>
 #include <cstdint>
 
-#include "../opmath/optim.h"
+#include "../opmath/optim_host.h"
 #include "isa.h"
 #include "loops.h"
 
@@ -16,17 +14,6 @@ namespace {
 
 // A chunk moves a few MB through memory: these kernels are bandwidth-bound.
 constexpr int64_t kGrain = 1 << 16;
-
-template <bool B>
-struct Flag {
-  static constexpr bool value = B;
-};
-// Calls f(Flag<b>{}) so that a runtime option becomes a compile-time one.
-template <class F>
-inline void branch(bool b, const F& f) {
-  if (b) f(Flag<true>{});
-  else f(Flag<false>{});
-}
 
 // f(g, s0, s1, s2, s3) on each element: g the gradient, s0..s3 the outputs (the parameter first). Ops with
 // fewer than four outputs see the parameter again in the spare slots; f touches only what kUses names
@@ -60,88 +47,19 @@ void apply(const Call& c, const F& f) {
       kGrain);
 }
 
-template <class F>
-tt_status with_float(const Call& c, const F& f) {
-  switch (c.in[0].dtype) {
-    case TT_FLOAT32: f(float{}); return TT_OK;
-    case TT_FLOAT64: f(double{}); return TT_OK;
-    default:
-      return fail(TT_ERR_DTYPE, "%s: takes float32 or float64, not %s", tt_op_name(c.op), tt_dtype_name(c.in[0].dtype));
+// Runs a step's functor over the call's gradient and outputs.
+struct Apply {
+  const Call& c;
+  template <class S, class K>
+  void operator()(S, const K& k) const {
+    apply<typename S::type, S::outputs + 1>(c, k);
   }
-}
+};
 
-// ---- SGD: outputs param, momentum buffer ----
-
-tt_status sgd_step(const Call& c) {
-  const tt_sgd_attrs& a = c.attr<tt_sgd_attrs>();
-  return with_float(c, [&](auto zero) {
-    using T = decltype(zero);
-    branch(a.weight_decay != 0, [&](auto wd) {
-      auto run = [&](auto mom, auto nesterov, auto first) {
-        using K = om::Sgd<T, decltype(wd)::value, decltype(mom)::value, decltype(nesterov)::value, decltype(first)::value>;
-        apply<T, 3>(c, K{T(a.maximize ? -1 : 1), T(a.weight_decay), T(a.momentum), T(1 - a.dampening), T(-a.lr)});
-      };
-      if (a.momentum == 0) return run(Flag<false>{}, Flag<false>{}, Flag<false>{});
-      branch(a.nesterov, [&](auto nesterov) {
-        branch(a.first_step, [&](auto first) { run(Flag<true>{}, nesterov, first); });
-      });
-    });
-  });
-}
-
-// ---- Adam / AdamW: outputs param, exp_avg, exp_avg_sq, max_exp_avg_sq ----
-
-tt_status adam_step(const Call& c) {
-  const tt_adam_attrs& a = c.attr<tt_adam_attrs>();
-  if (a.step < 1) return fail(TT_ERR_INVALID_ARGUMENT, "%s: step must be at least 1, got %lld", tt_op_name(c.op),
-                              (long long)a.step);
-  double step = double(a.step);
-  double bc1 = 1 - std::pow(a.beta1, step), bc2 = 1 - std::pow(a.beta2, step);
-  double decay = a.decoupled && a.weight_decay != 0 ? 1 - a.lr * a.weight_decay : 1;
-  return with_float(c, [&](auto zero) {
-    using T = decltype(zero);
-    branch(!a.decoupled && a.weight_decay != 0, [&](auto wd) {
-      branch(a.amsgrad, [&](auto amsgrad) {
-        using K = om::Adam<T, decltype(wd)::value, decltype(amsgrad)::value>;
-        apply<T, 5>(c, K{T(a.maximize ? -1 : 1), T(decay), T(a.weight_decay), om::Lerp<T>(1 - a.beta1), T(a.beta2),
-                         T(1 - a.beta2), T(std::sqrt(bc2)), T(a.eps), T(-(a.lr / bc1))});
-      });
-    });
-  });
-}
-
-// ---- RMSprop: outputs param, square_avg, momentum buffer, grad_avg ----
-
-tt_status rmsprop_step(const Call& c) {
-  const tt_rmsprop_attrs& a = c.attr<tt_rmsprop_attrs>();
-  return with_float(c, [&](auto zero) {
-    using T = decltype(zero);
-    branch(a.weight_decay != 0, [&](auto wd) {
-      branch(a.centered, [&](auto centered) {
-        branch(a.momentum > 0, [&](auto mom) {
-          using K = om::Rmsprop<T, decltype(wd)::value, decltype(centered)::value, decltype(mom)::value>;
-          apply<T, 5>(c, K{T(a.maximize ? -1 : 1), T(a.weight_decay), T(a.alpha), T(1 - a.alpha),
-                           om::Lerp<T>(1 - a.alpha), T(a.eps), T(a.momentum), T(-a.lr)});
-        });
-      });
-    });
-  });
-}
-
-// ---- Adagrad: outputs param, state_sum ----
-
-tt_status adagrad_step(const Call& c) {
-  const tt_adagrad_attrs& a = c.attr<tt_adagrad_attrs>();
-  if (a.step < 1) return fail(TT_ERR_INVALID_ARGUMENT, "%s: step must be at least 1, got %lld", tt_op_name(c.op),
-                              (long long)a.step);
-  double clr = a.lr / (1 + double(a.step - 1) * a.lr_decay);
-  return with_float(c, [&](auto zero) {
-    using T = decltype(zero);
-    branch(a.weight_decay != 0, [&](auto wd) {
-      apply<T, 3>(c, om::Adagrad<T, decltype(wd)::value>{T(a.maximize ? -1 : 1), T(a.weight_decay), T(a.eps), T(-clr)});
-    });
-  });
-}
+tt_status sgd_step(const Call& c) { return om::sgd_step(c, Apply{c}); }
+tt_status adam_step(const Call& c) { return om::adam_step(c, Apply{c}); }
+tt_status rmsprop_step(const Call& c) { return om::rmsprop_step(c, Apply{c}); }
+tt_status adagrad_step(const Call& c) { return om::adagrad_step(c, Apply{c}); }
 
 }  // namespace
 

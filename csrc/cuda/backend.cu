@@ -157,6 +157,7 @@ Backend* cuda_backend() {
                               cu::copy, cu::release_cached, cu::dtypes, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
+    cu::register_optim(backend.kernels);
     return &backend;
   }();
   return b;
