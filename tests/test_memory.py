@@ -47,3 +47,43 @@ def test_no_reference_cycles_survive_a_step():
     finally:
         gc.enable()
     assert found == 0
+
+
+def _live_bytes():
+    """Bytes the CPU's live buffers hold (tt_device_memory, counted by the core for every backend)."""
+    return tt._C.device_memory(0, 0)[0]
+
+
+def test_live_bytes_flat_over_steps_and_freed_after():
+    """Exact: each training step ends holding the bytes the last one did, and dropping the model, the optimizer
+    and the data gives every byte back (the graph and the optimizer state included)."""
+    gc.collect()
+    start = _live_bytes()
+    tt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+    opt = tt.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = tt.randn(8, 16), tt.randint(0, 4, (8,))
+    after = []
+    for _ in range(5):
+        _step(model, opt, x, y)
+        gc.collect()
+        after.append(_live_bytes())
+    assert after[1:] == after[:-1] and after[0] > start
+    del model, opt, x, y
+    gc.collect()
+    assert _live_bytes() == start
+
+
+def test_memory_stats_count_buffers():
+    gc.collect()
+    base_now, _, _, _ = tt._C.device_memory(0, 0)
+    tt._C.reset_peak_memory(0, 0)
+    x = tt.empty(1000, dtype=tt.float64)
+    now, peak, reserved, max_reserved = tt._C.device_memory(0, 0)
+    assert now == base_now + 8000 and peak >= now and reserved == now and max_reserved == peak
+    del x
+    gc.collect()
+    now, peak, _, _ = tt._C.device_memory(0, 0)
+    assert now == base_now and peak >= base_now + 8000
+    tt._C.reset_peak_memory(0, 0)
+    assert tt._C.device_memory(0, 0)[1] == base_now

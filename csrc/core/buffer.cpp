@@ -19,7 +19,7 @@ namespace tt {
 
 void* buffer_data(const tt_buffer* buf) { return buf->data; }
 
-static tt_status check_device(tt_device device, const char* fn) {
+tt_status check_device(tt_device device, const char* fn) {
   if (device.type < 0 || device.type >= TT_DEVICE_TYPE_COUNT)
     return fail(TT_ERR_INVALID_ARGUMENT, "%s: unknown device type %d", fn, device.type);
   int32_t count = backend_for(device.type)->device_count();
@@ -53,6 +53,7 @@ tt_status tt_buffer_new(tt_device device, int64_t nbytes, tt_buffer** out) {
   buf->device = device;
   buf->data = data;
   buf->nbytes = nbytes;
+  count_allocated(device, nbytes);
   *out = buf;
   return TT_OK;
 }
@@ -85,8 +86,9 @@ void tt_buffer_release(tt_buffer* buf) {
   if (!buf || buf->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (buf->wrapped) {
     if (buf->deleter) buf->deleter(buf->deleter_ctx);
-  } else if (buf->data) {
-    backend_for(buf->device.type)->free(buf->device.index, buf->data);
+  } else {
+    if (buf->data) backend_for(buf->device.type)->free(buf->device.index, buf->data);
+    count_freed(buf->device, buf->nbytes);
   }
   delete buf;
 }

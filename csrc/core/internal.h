@@ -49,6 +49,10 @@ struct Backend {
   // The dtypes (one bit each) this backend's kernel for op takes, within those the op admits (op_dtypes);
   // null: all of them. tt_op_supported reads it, so a Python fallback never has to guess.
   uint32_t (*dtypes)(int32_t op);
+  // The bytes a backend has taken from the system for a device, caches included, and their peak (reset_peak:
+  // start the peak again from now); null where that is just what its live buffers hold.
+  void (*reserved)(int32_t device_index, bool reset_peak, int64_t* now, int64_t* peak);
+  tt_status (*synchronize)(int32_t device_index);  // null: the backend queues nothing
   Kernel kernels[TT_OP_COUNT];
 };
 
@@ -56,6 +60,11 @@ Backend* cpu_backend();
 Backend* cuda_backend();   // csrc/cuda/ or csrc/core/no_cuda.cpp
 Backend* metal_backend();  // csrc/metal/ or csrc/core/no_metal.cpp
 Backend* backend_for(int32_t device_type);
+// TT_OK when the device exists; else the error, in fn's name.
+tt_status check_device(tt_device device, const char* fn);
+// The live-buffer byte counts of tt_device_memory (core/memory.cpp), kept by tt_buffer_new and its release.
+void count_allocated(tt_device device, int64_t nbytes);
+void count_freed(tt_device device, int64_t nbytes);
 
 // tt_run in two halves, so that a plan validates a call once and then runs its kernel on every replay:
 // validate_call makes every check of tt_run (same codes and messages) and gives the kernel to call.

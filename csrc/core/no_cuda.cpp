@@ -4,7 +4,7 @@
 namespace tt {
 static int32_t no_devices() { return 0; }
 Backend* cuda_backend() {
-  static Backend b = {"cuda", no_devices, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
+  static Backend b = {"cuda", no_devices, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
   return &b;
 }
 }  // namespace tt

@@ -4,7 +4,7 @@
 namespace tt {
 static int32_t no_devices() { return 0; }
 Backend* metal_backend() {
-  static Backend b = {"metal", no_devices, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
+  static Backend b = {"metal", no_devices, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
   return &b;
 }
 }  // namespace tt

@@ -143,7 +143,7 @@ const Isa kIsas[] = {
     {"scalar", always, [](Kernel* t) { using namespace scalar; TT_CPU_ISA_FAMILIES(TT_CALL_REGISTER) }},
 };
 
-Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, cpu_release_cached, cpu_dtypes, {}};
+Backend g_cpu = {"cpu", cpu_count, cpu_alloc, cpu_free, cpu_copy, cpu_release_cached, cpu_dtypes, nullptr, nullptr, {}};
 const Isa* g_isa = nullptr;
 std::mutex g_isa_mutex;
 

@@ -32,6 +32,7 @@ struct Cache {
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // size class -> cached blocks
   std::unordered_map<void*, size_t> live;                      // block in use -> its size class
+  int64_t reserved = 0, peak_reserved = 0;                     // bytes from cudaMalloc still held
 };
 
 // Never destroyed: at exit the runtime may already be gone, and the driver frees everything anyway.
@@ -51,8 +52,17 @@ size_t size_class(int64_t nbytes) {
 // Gives the device's cached blocks back to CUDA (caller holds the lock).
 void empty_cache(Cache& cache) {
   for (auto& entry : cache.free_blocks)
-    for (void* p : entry.second) cudaFree(p);
+    for (void* p : entry.second) {
+      cudaFree(p);
+      cache.reserved -= int64_t(entry.first);
+    }
   cache.free_blocks.clear();
+}
+
+// A block newly taken from CUDA (caller holds the lock).
+void reserve(Cache& cache, size_t size) {
+  cache.reserved += int64_t(size);
+  if (cache.reserved > cache.peak_reserved) cache.peak_reserved = cache.reserved;
 }
 
 void* alloc(int32_t device, int64_t nbytes) {
@@ -69,18 +79,22 @@ void* alloc(int32_t device, int64_t nbytes) {
   if (it != cache.free_blocks.end() && !it->second.empty()) {
     p = it->second.back();
     it->second.pop_back();
-  } else if (cudaMalloc(&p, size) != cudaSuccess) {
+  } else if (cudaMalloc(&p, size) == cudaSuccess) {
+    reserve(cache, size);
+  } else {
     cudaGetLastError();
     empty_cache(cache);  // the memory may be sitting in other size classes
     if (cudaMalloc(&p, size) != cudaSuccess) {
       cudaGetLastError();
       return nullptr;
     }
+    reserve(cache, size);
   }
   try {  // no exception may cross the C ABI; without bookkeeping the block cannot be cached, so give it back
     cache.live[p] = size;
   } catch (...) {
     cudaFree(p);
+    cache.reserved -= int64_t(size);
     return nullptr;
   }
   return p;
@@ -110,7 +124,21 @@ void release(int32_t device, void* p) {
     cache.free_blocks[size].push_back(p);
   } catch (...) {
     cudaFree(p);
+    cache.reserved -= int64_t(size);
   }
+}
+
+void reserved(int32_t device, bool reset_peak, int64_t* now, int64_t* peak) {
+  Cache& cache = caches()[device];
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  if (reset_peak) cache.peak_reserved = cache.reserved;
+  *now = cache.reserved;
+  *peak = cache.peak_reserved;
+}
+
+tt_status synchronize(int32_t device) {
+  if (tt_status s = check(cudaSetDevice(device), "cuda synchronize")) return s;
+  return check(cudaDeviceSynchronize(), "cuda synchronize");
 }
 
 // The device owning a device pointer (pointers are unified across devices, so CUDA can tell).
@@ -153,8 +181,8 @@ uint32_t dtypes(int32_t op) {
 
 Backend* cuda_backend() {
   static Backend* b = [] {
-    static Backend backend = {"cuda",   cu::device_count, cu::alloc,  cu::release,
-                              cu::copy, cu::release_cached, cu::dtypes, {}};
+    static Backend backend = {"cuda",      cu::device_count,   cu::alloc,    cu::release,     cu::copy,
+                              cu::release_cached, cu::dtypes, cu::reserved, cu::synchronize, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
     cu::register_optim(backend.kernels);

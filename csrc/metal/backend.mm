@@ -84,7 +84,7 @@ tt_status metal_copy(void* dst, bool, const void* src, bool, int64_t nbytes) {
 }  // namespace
 
 Backend* metal_backend() {
-  static Backend b = {"metal", metal_count, metal_alloc, metal_free, metal_copy, nullptr, nullptr, {}};
+  static Backend b = {"metal", metal_count, metal_alloc, metal_free, metal_copy, nullptr, nullptr, nullptr, nullptr, {}};
   return &b;
 }
 

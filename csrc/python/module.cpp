@@ -266,5 +266,19 @@ NB_MODULE(_C, m) {
   m.def("device_count", [](int32_t type) { return tt_device_count(type); });
   m.def("backend_built", [](int32_t type) { return tt_backend_built(type) != 0; });
   m.def("empty_cache", [](int32_t type) { check(tt_empty_cache(type)); });
+  m.def("device_memory", [](int32_t type, int32_t index) {
+    tt_memory_stats m;
+    check(tt_device_memory(tt_device{type, index}, &m));
+    return nb::make_tuple(m.allocated, m.max_allocated, m.reserved, m.max_reserved);
+  });
+  m.def("reset_peak_memory", [](int32_t type, int32_t index) { check(tt_device_reset_peak(tt_device{type, index})); });
+  m.def("synchronize", [](int32_t type, int32_t index) {
+    tt_status s;
+    {
+      nb::gil_scoped_release nogil;  // a long queue must not stop other Python threads
+      s = tt_device_synchronize(tt_device{type, index});
+    }
+    check(s);
+  });
   m.def("abi_version", [] { return tt_abi_version(); });
 }

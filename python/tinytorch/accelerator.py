@@ -1,6 +1,6 @@
 """tinytorch.accelerator: the one accelerator this machine has (CUDA or Metal), or none."""
 from . import _C
-from ._device import device
+from ._device import device as _device_type
 
 _BACKENDS = (("cuda", 1), ("mps", 2))
 
@@ -20,7 +20,7 @@ def is_available():
 def current_accelerator(check_available=False):
     """The accelerator's device type as a device, or None where there is none (as torch on a CPU-only machine)."""
     found = _present()
-    return None if found is None else device(found[0])
+    return None if found is None else _device_type(found[0])
 
 
 def device_count():
@@ -39,5 +39,7 @@ def current_device_index():
 
 
 def synchronize(device=None):
-    """Copies to the host already wait for the device, so there is nothing queued to wait for."""
+    """Waits for the work queued on the accelerator (device: its index, or a device of its type)."""
     _require("synchronize")
+    index = device if isinstance(device, int) else 0 if device is None else _device_type(device).index or 0
+    _C.synchronize(_present()[1], index)

@@ -406,6 +406,38 @@ static void test_library(void) {
 }
 
 /* tt_op_supported asks the backend's table: it agrees with what tt_run does, and refuses bad arguments. */
+static void test_device_memory(void) {
+  const tt_device cpu = {TT_CPU, 0}, cpu1 = {TT_CPU, 1}, cuda = {TT_CUDA, 0};
+  tt_memory_stats before, now;
+  CHECK(tt_device_memory(cpu, &before) == TT_OK, "tt_device_memory on the CPU: %s", tt_last_error());
+  CHECK(tt_device_reset_peak(cpu) == TT_OK, "tt_device_reset_peak on the CPU");
+  tt_buffer* b = new_buffer(1000);
+  tt_device_memory(cpu, &now);
+  CHECK(now.allocated == before.allocated + 1000, "a 1000-byte buffer counts 1000 bytes (got %lld more)",
+        (long long)(now.allocated - before.allocated));
+  CHECK(now.max_allocated >= now.allocated && now.reserved == now.allocated, "peak and reserved follow allocated");
+  tt_buffer_release(b);
+  tt_device_memory(cpu, &now);
+  CHECK(now.allocated == before.allocated && now.max_allocated >= before.allocated + 1000,
+        "the release gives the bytes back and the peak stays");
+  tt_device_reset_peak(cpu);
+  tt_device_memory(cpu, &now);
+  CHECK(now.max_allocated == now.allocated, "the reset peak starts from now");
+  double host[4];
+  tt_buffer* wrapped = NULL;
+  CHECK(tt_buffer_wrap(cpu, host, sizeof host, NULL, NULL, &wrapped) == TT_OK, "wrap");
+  tt_device_memory(cpu, &now);
+  CHECK(now.allocated == before.allocated, "wrapped memory is not counted");
+  tt_buffer_release(wrapped);
+  CHECK(tt_device_memory(cpu, NULL) == TT_ERR_INVALID_ARGUMENT, "tt_device_memory refuses a null out");
+  CHECK(tt_device_memory(cpu1, &now) == TT_ERR_DEVICE, "tt_device_memory refuses cpu:1");
+  CHECK(tt_device_synchronize(cpu) == TT_OK, "tt_device_synchronize on the CPU has nothing to wait for");
+  if (tt_device_count(TT_CUDA) == 0) {
+    CHECK(tt_device_synchronize(cuda) == TT_ERR_DEVICE, "tt_device_synchronize refuses an absent CUDA device");
+    CHECK(tt_device_reset_peak(cuda) == TT_ERR_DEVICE, "tt_device_reset_peak refuses an absent CUDA device");
+  }
+}
+
 static void test_op_supported(void) {
   const tt_device cpu = {TT_CPU, 0}, cpu1 = {TT_CPU, 1}, cuda = {TT_CUDA, 0}, metal = {TT_METAL, 0};
   const int64_t n = 2;
@@ -430,6 +462,7 @@ static void test_op_supported(void) {
 int main(void) {
   test_library();
   test_op_supported();
+  test_device_memory();
   test_fill();
   test_arange();
   test_elementwise();

@@ -108,6 +108,16 @@ TT_API int32_t tt_backend_built(int32_t device_type);
 /* Gives the memory a backend keeps cached for reuse (freed buffers' blocks) back to the system. */
 TT_API tt_status tt_empty_cache(int32_t device_type);
 
+/* A device's memory in bytes: held by live buffers (allocated) and taken from the system, caches included
+   (reserved), each with its peak since the start or the last tt_device_reset_peak. Wrapped memory is not counted. */
+typedef struct tt_memory_stats {
+  int64_t allocated, max_allocated, reserved, max_reserved;
+} tt_memory_stats;
+TT_API tt_status tt_device_memory(tt_device device, tt_memory_stats* out);
+TT_API tt_status tt_device_reset_peak(tt_device device);
+/* Waits until every kernel and copy queued on the device has finished. */
+TT_API tt_status tt_device_synchronize(tt_device device);
+
 /* ---- buffers ---- */
 TT_API tt_status tt_buffer_new(tt_device device, int64_t nbytes, tt_buffer** out);
 /* Wraps memory the caller owns (CPU only); deleter(ctx), if not null, runs when the last reference goes. The

@@ -63,8 +63,8 @@ def is_bf16_supported(including_emulation=True):
 
 
 def synchronize(device=None):
-    """Copies to the host already wait for the device, so there is nothing queued to wait for."""
-    _require("synchronize")
+    """Waits for every kernel and copy queued on the device."""
+    _C.synchronize(1, _index(device, "synchronize"))
 
 
 def empty_cache():
@@ -92,16 +92,36 @@ def seed():
 seed_all = seed
 
 
-# Memory statistics: tinytorch keeps none for devices; torch answers 0 without CUDA, and so do we everywhere.
+def _memory(device, op):
+    """(allocated, max allocated, reserved, max reserved) bytes of a CUDA device; zeros without CUDA, as torch."""
+    return _C.device_memory(1, _index(device, op)) if is_available() else (0, 0, 0, 0)
+
+
 def memory_allocated(device=None):
-    return 0
+    """Bytes held by live tensors on the device."""
+    return _memory(device, "memory_allocated")[0]
 
 
-max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+def max_memory_allocated(device=None):
+    return _memory(device, "max_memory_allocated")[1]
+
+
+def memory_reserved(device=None):
+    """Bytes taken from the driver, the caching allocator's idle blocks included (empty_cache gives those back)."""
+    return _memory(device, "memory_reserved")[2]
+
+
+def max_memory_reserved(device=None):
+    return _memory(device, "max_memory_reserved")[3]
 
 
 def reset_peak_memory_stats(device=None):
-    """No statistics are kept (see memory_allocated)."""
+    """The peaks start again from the current figures."""
+    if is_available():
+        _C.reset_peak_memory(1, _index(device, "reset_peak_memory_stats"))
+
+
+reset_max_memory_allocated = reset_peak_memory_stats
 
 
 def get_arch_list():
