@@ -25,7 +25,8 @@ struct Unary {
 double ulps(float got, double want) {
   if (std::isnan(want)) return std::isnan(got) ? 0 : 1e9;
   if (std::isinf(want) || std::fabs(want) > 3.4e38) return float(want) == got ? 0 : 1e9;
-  double unit = std::fmax(std::ldexp(1.0, std::ilogb(float(want)) - 23), std::ldexp(1.0, -149));
+  double tiny = std::ldexp(1.0, -149);  // the smallest subnormal: the ulp of 0 and of every subnormal
+  double unit = float(want) == 0 ? tiny : std::fmax(std::ldexp(1.0, std::ilogb(float(want)) - 23), tiny);
   return std::fabs(double(got) - want) / unit;
 }
 
