@@ -168,10 +168,12 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
-// Copies and creation take every dtype; the arithmetic kernels float32 and float64.
+// Copies and creation take every dtype; MATMUL the CPU's (floats and integers, no halves); the other
+// arithmetic kernels float32 and float64.
 uint32_t dtypes(int32_t op) {
   switch (op) {
     case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: return kAllDtypes;
+    case TT_OP_MATMUL: return kFullFloats | kInts;
     default: return kFullFloats;
   }
 }
@@ -186,6 +188,7 @@ Backend* cuda_backend() {
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
     cu::register_optim(backend.kernels);
+    cu::register_gemm(backend.kernels);
     return &backend;
   }();
   return b;

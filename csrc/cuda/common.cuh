@@ -13,6 +13,7 @@ namespace cu {
 void register_copy(Kernel* table);
 void register_elementwise(Kernel* table);
 void register_optim(Kernel* table);
+void register_gemm(Kernel* table);
 
 // Maps a CUDA error to TT_ERR_DEVICE with CUDA's own words. Clears the runtime's last error so a
 // recoverable failure (an allocation, a bad launch) does not resurface in the next unrelated call.
