@@ -140,8 +140,10 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
-// Copies and creation take every dtype; the arithmetic kernels float32 and float64.
+// Copies and creation take every dtype, the reductions and scans theirs (reduce.cu); the elementwise kernels
+// float32 and float64.
 uint32_t dtypes(int32_t op) {
+  if (uint32_t reduce = reduce_dtypes(op)) return reduce;
   switch (op) {
     case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: return kAllDtypes;
     default: return kFullFloats;
@@ -157,6 +159,7 @@ Backend* cuda_backend() {
                               cu::copy, cu::release_cached, cu::dtypes, {}};
     cu::register_copy(backend.kernels);
     cu::register_elementwise(backend.kernels);
+    cu::register_reduce(backend.kernels);
     return &backend;
   }();
   return b;
