@@ -216,8 +216,9 @@ __global__ void reduce_warps_kernel(typename Op::O* y, const T* x, Dims kept, Di
   }
 }
 
+// Launched with up to 1024 threads (plan_reduce), so registers must fit 64 a thread.
 template <class Op, class T>
-__global__ void reduce_block_kernel(typename Op::O* y, const T* x, Dims kept, Dims red, int64_t kept_n, int64_t red_n) {
+__global__ void __launch_bounds__(1024) reduce_block_kernel(typename Op::O* y, const T* x, Dims kept, Dims red, int64_t kept_n, int64_t red_n) {
   for (int64_t o = blockIdx.x; o < kept_n; o += gridDim.x) {
     int64_t xo, yo;
     dims_offsets(kept, o, xo, yo);
