@@ -419,21 +419,6 @@ tt_status where_kernel(const Call& c) {
 // ---- TERNARY: out = x + value * a * b (ADDCMUL) or x + value * a / b (ADDCDIV) in one pass, in torch's order
 // (value * a first), float32/float64 ----
 
-template <class T>
-struct Addcmul {
-  static constexpr bool kVectors = true;
-  T value;
-  template <class V>
-  V operator()(V x, V a, V b) const { return x + value * a * b; }
-};
-template <class T>
-struct Addcdiv {
-  static constexpr bool kVectors = true;
-  T value;
-  template <class V>
-  V operator()(V x, V a, V b) const { return x + value * a / b; }
-};
-
 template <template <class> class Op, class T>
 void ternary_t(const Call& c) {
   const Op<T> f{T(c.attr<tt_scale_attrs>().value)};
@@ -519,8 +504,8 @@ void register_elementwise(Kernel* t) {
   t[TT_OP_LOGICAL_OR] = compare_kernel<om::LogicalOr>;
   t[TT_OP_LOGICAL_XOR] = compare_kernel<om::LogicalXor>;
   t[TT_OP_WHERE] = where_kernel;
-  t[TT_OP_ADDCMUL] = ternary_kernel<Addcmul>;
-  t[TT_OP_ADDCDIV] = ternary_kernel<Addcdiv>;
+  t[TT_OP_ADDCMUL] = ternary_kernel<om::Addcmul>;
+  t[TT_OP_ADDCDIV] = ternary_kernel<om::Addcdiv>;
 }
 
 TT_ISA_END

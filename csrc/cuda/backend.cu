@@ -168,12 +168,14 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
-// Copies and creation take every dtype, the reductions and scans theirs (reduce.cu), MATMUL the CPU's (floats
-// and integers, no halves); the other arithmetic kernels float32 and float64.
+// Copies, creation, comparisons, predicates and where take every dtype, the reductions and scans theirs
+// (reduce.cu), MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32 and float64.
 uint32_t dtypes(int32_t op) {
   if (uint32_t reduce = reduce_dtypes(op)) return reduce;
+  Family family = op_info(op)->family;
+  if (family == F_COMPARE || family == F_PREDICATE) return kAllDtypes;
   switch (op) {
-    case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: return kAllDtypes;
+    case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: case TT_OP_WHERE: return kAllDtypes;
     case TT_OP_MATMUL: return kFullFloats | kInts;
     default: return kFullFloats;
   }
@@ -190,6 +192,7 @@ Backend* cuda_backend() {
     cu::register_elementwise(backend.kernels);
     cu::register_optim(backend.kernels);
     cu::register_gemm(backend.kernels);
+    cu::register_compare(backend.kernels);
     cu::register_reduce(backend.kernels);
     return &backend;
   }();

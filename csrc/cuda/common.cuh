@@ -14,6 +14,7 @@ void register_copy(Kernel* table);
 void register_elementwise(Kernel* table);
 void register_optim(Kernel* table);
 void register_gemm(Kernel* table);
+void register_compare(Kernel* table);
 void register_reduce(Kernel* table);
 // The dtypes the kernels of register_reduce take for op; 0 for the ops it does not register.
 uint32_t reduce_dtypes(int32_t op);

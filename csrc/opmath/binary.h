@@ -93,4 +93,21 @@ TT_COMPARE(LogicalOr, (a != T(0)) | (b != T(0)))
 TT_COMPARE(LogicalXor, (a != T(0)) ^ (b != T(0)))
 #undef TT_COMPARE
 
+// ---- TERNARY: x + value * a * b (addcmul) and x + value * a / b (addcdiv), value * a first as torch ----
+
+template <class T>
+struct Addcmul {
+  static constexpr bool kVectors = true;
+  T value;
+  template <class V>
+  TT_HD V operator()(V x, V a, V b) const { return x + value * a * b; }
+};
+template <class T>
+struct Addcdiv {
+  static constexpr bool kVectors = true;
+  T value;
+  template <class V>
+  TT_HD V operator()(V x, V a, V b) const { return x + value * a / b; }
+};
+
 TT_OPMATH_END
