@@ -169,7 +169,8 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
 }
 
 // Copies and creation take every dtype, the reductions and scans theirs (reduce.cu), MATMUL the CPU's (floats
-// and integers, no halves); the other arithmetic kernels float32 and float64.
+// and integers, no halves); the other arithmetic kernels float32 and float64, cross-entropy (loss.cu)
+// among them.
 uint32_t dtypes(int32_t op) {
   if (uint32_t reduce = reduce_dtypes(op)) return reduce;
   switch (op) {
@@ -191,6 +192,7 @@ Backend* cuda_backend() {
     cu::register_optim(backend.kernels);
     cu::register_gemm(backend.kernels);
     cu::register_reduce(backend.kernels);
+    cu::register_loss(backend.kernels);
     return &backend;
   }();
   return b;
