@@ -40,7 +40,8 @@ __device__ __forceinline__ T row_max(const T* row, const CeRows& a) {
 }
 
 template <class T, bool Warp>
-__global__ void __launch_bounds__(kWideBlock) cross_entropy_kernel(T* y, const T* x, const int64_t* t, CeRows a) {
+__global__ void __launch_bounds__(Warp ? kPlanThreads : kWideBlock)
+    cross_entropy_kernel(T* y, const T* x, const int64_t* t, CeRows a) {
   const int lane = group_lane<Warp>(), width = group_width<Warp>();
   const bool smooth = T(a.ls) != T(0);
   TT_ROWS_LOOP(Warp, n, a.N) {
@@ -71,7 +72,7 @@ __global__ void __launch_bounds__(kWideBlock) cross_entropy_kernel(T* y, const T
 // Each thread reads its logits before writing the same elements of dx, and the reductions' barriers keep the
 // reading passes ahead of the writing one, so dx may be the logits themselves, as on the CPU.
 template <class T, bool Warp>
-__global__ void __launch_bounds__(kWideBlock)
+__global__ void __launch_bounds__(Warp ? kPlanThreads : kWideBlock)
     cross_entropy_backward_kernel(T* dx, const T* x, const int64_t* t, const T* g, CeRows a) {
   const int lane = group_lane<Warp>(), width = group_width<Warp>();
   const T hit = T(a.hit), spread = T(a.spread);

@@ -14,7 +14,7 @@ namespace cu {
 // block when it is long. Few long rows get the widest block, as each row has one block only.
 constexpr int64_t kWarpRowMax = 1024;
 constexpr int64_t kFewRows = 256;
-constexpr int kWideBlock = 1024;  // kernels declare it in __launch_bounds__
+constexpr int kWideBlock = 1024;  // the block-per-row kernels declare it in __launch_bounds__
 
 struct RowsPlan {
   Launch launch;
