@@ -19,6 +19,7 @@ void register_reduce(Kernel* table);
 uint32_t reduce_dtypes(int32_t op);
 void register_loss(Kernel* table);
 void register_norm(Kernel* table);
+void register_rnn(Kernel* table);
 
 // Maps a CUDA error to TT_ERR_DEVICE with CUDA's own words. Clears the runtime's last error so a
 // recoverable failure (an allocation, a bad launch) does not resurface in the next unrelated call.
