@@ -69,8 +69,8 @@ __global__ void __launch_bounds__(Warp ? kPlanThreads : kWideBlock)
   }
 }
 
-// Each thread reads its logits before writing the same elements of dx, and the reductions' barriers keep the
-// reading passes ahead of the writing one, so dx may be the logits themselves, as on the CPU.
+// A thread writes only the elements of dx whose logits it alone reads, after reading them, so dx may be the
+// logits themselves, as on the CPU.
 template <class T, bool Warp>
 __global__ void __launch_bounds__(Warp ? kPlanThreads : kWideBlock)
     cross_entropy_backward_kernel(T* dx, const T* x, const int64_t* t, const T* g, CeRows a) {

@@ -12,7 +12,7 @@ namespace tt {
 namespace cu {
 namespace {
 
-// Operands: x, xhat. Each thread writes the elements it read, after the reductions' barriers, so xhat may be x.
+// Operands: x, xhat. A thread writes only elements that it alone reads, after reading them, so xhat may be x.
 template <class T, bool Warp>
 __global__ void __launch_bounds__(Warp ? kPlanThreads : kWideBlock)
     norm_kernel(T* y, T* mean, T* rstd, const T* x, PlaneWalk<2> p, int64_t s_mean, int64_t s_rstd, double eps,

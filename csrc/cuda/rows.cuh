@@ -54,7 +54,7 @@ template <bool Warp>
 __device__ __forceinline__ int group_rows() {  // rows a block holds at once
   return int(blockDim.x) / group_width<Warp>();
 }
-#define TT_ROWS_LOOP(Warp, r, rows)                                                          \
+#define TT_ROWS_LOOP(Warp, r, rows)                                                                               \
   for (int64_t r = group_first_row(blockIdx.x, threadIdx.x, group_width<Warp>(), group_rows<Warp>()); r < (rows); \
        r += group_row_step(gridDim.x, group_rows<Warp>()))
 
