@@ -178,6 +178,31 @@ def test_gru_cell_gradcheck():
     _close(ours, (1 - z) * n + z * torch.from_numpy(h.detach().numpy()), "float64", "h'")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cells_on_the_test_device_match_cpu(device, dtype):
+    """The cell kernels of the device under test (TINYTORCH_TEST_DEVICE) against the CPU's, outputs and the
+    gradients of every input; gh arrives transposed, so the strided path runs too."""
+    rng = np.random.default_rng(12)
+    for cell, k in ((R.lstm_cell, 4), (R.gru_cell, 3)):
+        arrays = [rng.standard_normal(s) for s in ((5, k * 7), (k * 7, 5), (5, 7))]
+        weight = rng.standard_normal((5, 7))
+        results = []
+        for dev in ("cpu", device):
+            leaves = [tt.tensor(a, dtype=getattr(tt, dtype), device=dev, requires_grad=True) for a in arrays]
+            w = tt.tensor(weight, dtype=getattr(tt, dtype), device=dev)
+            outs = cell(leaves[0], leaves[1].t(), leaves[2])
+            outs = outs if isinstance(outs, tuple) else (outs,)
+            loss = (outs[0] * w).sum()
+            for o in outs[1:]:
+                loss = loss + (o * w).sum()
+            loss.backward()
+            results.append([o.detach().numpy() for o in outs] + [x.grad.numpy() for x in leaves])
+        names = [f"output {i}" for i in range(len(outs))] + ["d gx", "d gh", "d state"]
+        for what, on_cpu, on_device in zip(names, *results):
+            np.testing.assert_allclose(on_device, on_cpu, rtol=TOL[dtype], atol=TOL[dtype],
+                                       err_msg=f"{cell.__name__} on {device}: {what}")
+
+
 def test_cells_second_derivative():
     gx, gh, c = _leaf((2, 8), 6), _leaf((2, 8), 7), _leaf((2, 2), 8)
     assert tt.autograd.gradgradcheck(lambda a, b, s: R.lstm_cell(a, b, s), (gx, gh, c))

@@ -169,7 +169,8 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
 }
 
 // Copies, creation, comparisons, predicates and where take every dtype, the reductions and scans theirs
-// (reduce.cu), MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32 and float64.
+// (reduce.cu), MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32 and float64,
+// cross-entropy, the norms and the recurrent cells (loss.cu, norm.cu, rnn.cu) among them.
 uint32_t dtypes(int32_t op) {
   if (uint32_t reduce = reduce_dtypes(op)) return reduce;
   Family family = op_info(op)->family;
@@ -194,6 +195,9 @@ Backend* cuda_backend() {
     cu::register_gemm(backend.kernels);
     cu::register_compare(backend.kernels);
     cu::register_reduce(backend.kernels);
+    cu::register_loss(backend.kernels);
+    cu::register_norm(backend.kernels);
+    cu::register_rnn(backend.kernels);
     return &backend;
   }();
   return b;
