@@ -168,11 +168,13 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
-// Copies and creation take every dtype, the reductions, scans and random numbers theirs (reduce.cu, random.cu),
-// MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32 and float64.
+// Copies and creation take every dtype, the reductions, scans, random numbers and indexing theirs (reduce.cu,
+// random.cu, index.cu), MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32
+// and float64.
 uint32_t dtypes(int32_t op) {
   if (uint32_t reduce = reduce_dtypes(op)) return reduce;
   if (uint32_t random = random_dtypes(op)) return random;
+  if (uint32_t index = index_dtypes(op)) return index;
   switch (op) {
     case TT_OP_COPY: case TT_OP_FILL: case TT_OP_ARANGE: return kAllDtypes;
     case TT_OP_MATMUL: return kFullFloats | kInts;
@@ -193,6 +195,7 @@ Backend* cuda_backend() {
     cu::register_gemm(backend.kernels);
     cu::register_reduce(backend.kernels);
     cu::register_random(backend.kernels);
+    cu::register_index(backend.kernels);
     return &backend;
   }();
   return b;
