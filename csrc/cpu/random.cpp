@@ -17,6 +17,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "../opmath/philox.h"
 #include "isa.h"
 #include "loops.h"
 
@@ -41,16 +42,9 @@ inline void philox(uint64_t seed, uint64_t counter, uint32_t c2_init, Blocks& ou
   }
   uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
   for (int round = 0; round < 10; ++round) {
-    for (int l = 0; l < kLanes; ++l) {
-      const uint64_t p0 = uint64_t(0xD2511F53u) * c0[l], p1 = uint64_t(0xCD9E8D57u) * c2[l];
-      const uint32_t n0 = uint32_t(p1 >> 32) ^ c1[l] ^ k0, n2 = uint32_t(p0 >> 32) ^ c3[l] ^ k1;
-      c1[l] = uint32_t(p1);
-      c3[l] = uint32_t(p0);
-      c0[l] = n0;
-      c2[l] = n2;
-    }
-    k0 += 0x9E3779B9u;  // the Weyl key schedule
-    k1 += 0xBB67AE85u;
+    for (int l = 0; l < kLanes; ++l) om::philox_round(c0[l], c1[l], c2[l], c3[l], k0, k1);
+    k0 += om::kPhiloxW0;
+    k1 += om::kPhiloxW1;
   }
   for (int l = 0; l < kLanes; ++l) {
     out.w[0][l] = c0[l];
@@ -60,7 +54,9 @@ inline void philox(uint64_t seed, uint64_t counter, uint32_t c2_init, Blocks& ou
   }
 }
 
-inline uint64_t join(uint32_t hi, uint32_t lo) { return uint64_t(hi) << 32 | lo; }
+inline om::PhiloxBlock lane_block(const Blocks& blk, int l) {
+  return om::PhiloxBlock{{blk.w[0][l], blk.w[1][l], blk.w[2][l], blk.w[3][l]}};
+}
 
 // Walks the output in row-major order, kLanes elements at a time: value(blocks, lane, counter) gives the element.
 template <class T, class Value>
@@ -124,8 +120,7 @@ void uniform(const Call& c) {
   while (F::dec(below) >= b) below = F::down(below);
   if (F::dec(below) < a) below = F::enc(a);
   generate<T>(c, [&](const Blocks& blk, int l, uint64_t) {
-    const double u = std::is_same_v<T, double> ? double(join(blk.w[0][l], blk.w[1][l]) >> 11) * 0x1p-53
-                                               : double(blk.w[0][l] >> 8) * 0x1p-24;
+    const double u = std::is_same_v<T, double> ? om::uniform53(blk.w[0][l], blk.w[1][l]) : om::uniform24(blk.w[0][l]);
     const T v = F::enc(a + span * u);
     return F::dec(v) < b ? v : below;
   });
@@ -137,39 +132,16 @@ void normal(const Call& c) {
   const double mean = c.attr<tt_random_attrs>().a, std = c.attr<tt_random_attrs>().b;
   if constexpr (std::is_same_v<T, double>) {
     generate<T>(c, [&](const Blocks& blk, int l, uint64_t) {
-      const double u1 = double((join(blk.w[0][l], blk.w[1][l]) >> 11) + 1) * 0x1p-53;
-      const double u2 = double(join(blk.w[2][l], blk.w[3][l]) >> 11) * 0x1p-53;
+      const double u1 = om::uniform53(blk.w[0][l], blk.w[1][l], 1), u2 = om::uniform53(blk.w[2][l], blk.w[3][l]);
       return mean + std * (std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
     });
   } else {
     const float m = float(mean), sd = float(std);
     generate<T>(c, [&](const Blocks& blk, int l, uint64_t) {
-      const float u1 = float((blk.w[0][l] >> 8) + 1) * 0x1p-24f, u2 = float(blk.w[1][l] >> 8) * 0x1p-24f;
+      const float u1 = om::uniform24(blk.w[0][l], 1), u2 = om::uniform24(blk.w[1][l]);
       return F::enc(m + sd * (std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2)));
     });
   }
-}
-
-// r * range / 2^64 with rejection of the short interval, so every value of [0, range) is equally likely.
-// Draw j > 0 (rare: a rejection) takes words 2j..2j+1 of the blocks at counter word 2 = 0, 1, 2, ... in turn.
-inline uint64_t draw_below(uint64_t range, const Blocks& blk, int lane, uint64_t seed, uint64_t counter) {
-  uint64_t r = join(blk.w[0][lane], blk.w[1][lane]);
-  if (range == 0) return r;  // the full 2^64
-  unsigned __int128 m = (unsigned __int128)r * range;
-  if (uint64_t(m) < range) {  // perhaps in the biased sliver; the exact bound costs a division
-    const uint64_t threshold = (0 - range) % range;  // 2^64 mod range
-    Blocks more = blk;
-    for (uint32_t j = 1; uint64_t(m) < threshold; ++j) {
-      if (j % 2 == 0) {
-        philox(seed, counter, j / 2, more);
-        lane = 0;
-      }
-      const int word = 2 * int(j % 2);
-      r = join(more.w[word][lane], more.w[word + 1][lane]);
-      m = (unsigned __int128)r * range;
-    }
-  }
-  return uint64_t(m >> 64);
 }
 
 template <class T>
@@ -183,7 +155,7 @@ tt_status integers(const Call& c, double lo, double hi) {
   const int64_t last = b >= 0x1p63 ? INT64_MAX : int64_t(b) - 1;
   const uint64_t range = uint64_t(last) - uint64_t(first) + 1;  // 0 stands for 2^64
   generate<T>(c, [&](const Blocks& blk, int l, uint64_t counter) {
-    return T(uint64_t(first) + draw_below(range, blk, l, attrs.seed, counter));  // wraps into T's range
+    return T(uint64_t(first) + om::draw_below(range, lane_block(blk, l), attrs.seed, counter));  // wraps into T's range
   });
   return TT_OK;
 }

@@ -168,11 +168,13 @@ tt_status copy(void* dst, bool dst_host, const void* src, bool src_host, int64_t
   return check(cudaMemcpy(dst, src, size_t(nbytes), cudaMemcpyDefault), "cuda copy");
 }
 
-// Copies, creation, comparisons, predicates and where take every dtype, the reductions and scans theirs
-// (reduce.cu), MATMUL the CPU's (floats and integers, no halves); the other arithmetic kernels float32 and float64,
-// cross-entropy, the norms and the recurrent cells (loss.cu, norm.cu, rnn.cu) among them.
+// Copies, creation, comparisons, predicates and where take every dtype; the reductions, scans, random numbers and
+// indexing theirs (reduce.cu, random.cu, index.cu); MATMUL the CPU's (floats and integers, no halves); the other
+// arithmetic kernels float32 and float64, cross-entropy, the norms and the recurrent cells among them.
 uint32_t dtypes(int32_t op) {
   if (uint32_t reduce = reduce_dtypes(op)) return reduce;
+  if (uint32_t random = random_dtypes(op)) return random;
+  if (uint32_t index = index_dtypes(op)) return index;
   Family family = op_info(op)->family;
   if (family == F_COMPARE || family == F_PREDICATE) return kAllDtypes;
   switch (op) {
@@ -198,6 +200,8 @@ Backend* cuda_backend() {
     cu::register_loss(backend.kernels);
     cu::register_norm(backend.kernels);
     cu::register_rnn(backend.kernels);
+    cu::register_random(backend.kernels);
+    cu::register_index(backend.kernels);
     return &backend;
   }();
   return b;

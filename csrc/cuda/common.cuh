@@ -21,6 +21,10 @@ uint32_t reduce_dtypes(int32_t op);
 void register_loss(Kernel* table);
 void register_norm(Kernel* table);
 void register_rnn(Kernel* table);
+void register_random(Kernel* table);
+uint32_t random_dtypes(int32_t op);  // as reduce_dtypes, for register_random
+void register_index(Kernel* table);
+uint32_t index_dtypes(int32_t op);  // as reduce_dtypes, for register_index
 
 // Maps a CUDA error to TT_ERR_DEVICE with CUDA's own words. Clears the runtime's last error so a
 // recoverable failure (an allocation, a bad launch) does not resurface in the next unrelated call.
