@@ -1,5 +1,7 @@
 """Bad input raises a Python exception (never a crash) of the kind torch raises, and the message names the op
 and the offending shapes or values."""
+import math
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,13 @@ def test_max_pool_backward_refuses_an_index_outside_the_plane(index):
     good = tt.tensor([[[[0, 3], [12, 15]]] * 2])
     _core.run(_core.OP.MAX_POOL2D_BACKWARD, (g, good), (out,))
     np.testing.assert_array_equal(out.numpy()[0, 0], np.array([[1, 0, 0, 1], [0] * 4, [0] * 4, [1, 0, 0, 1]], np.float32))
+
+
+@pytest.mark.parametrize("a,b", [(-math.inf, -math.inf), (0.0, math.inf), (math.nan, 1.0)])
+def test_uniform_refuses_bounds_that_are_not_finite(a, b):
+    """torch refuses them ("from is out of bounds"); the kernel used to spin on an infinite bound."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.empty(3).uniform_(a, b)
+    with pytest.raises(RuntimeError, match="uniform_"):
+        tt.empty(3).uniform_(a, b)

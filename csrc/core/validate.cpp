@@ -2,6 +2,7 @@
 // admits. tt_run (run.cpp) has already checked every view against its buffer and the devices; a rule checks
 // shapes, dtypes and attrs, so that kernels may trust them (only index *values* are left to the kernels).
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -204,6 +205,8 @@ tt_status check_RANDOM(const char* op, const Call& c) {
     return fail(TT_ERR_INVALID_ARGUMENT, "%s: std must be non-negative, got %g", op, a.b);
   if (c.op == TT_OP_RAND_UNIFORM && !(a.a <= a.b))
     return fail(TT_ERR_INVALID_ARGUMENT, "%s: range [%g, %g) is reversed", op, a.a, a.b);
+  if (c.op != TT_OP_RAND_NORMAL && !(std::isfinite(a.a) && std::isfinite(a.b)))  // an infinite bound has no value below it
+    return fail(TT_ERR_INVALID_ARGUMENT, "%s: range [%g, %g) is not finite", op, a.a, a.b);
   return TT_OK;
 }
 

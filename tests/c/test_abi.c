@@ -1,6 +1,7 @@
 /* The C ABI seen from C99: this file includes only the public header, so compiling it as C proves the
  * header is C. It runs a few ops on CPU buffers against hand-computed answers and walks the error paths
  * that every entry point promises to catch. Exit code 0 only when every check passed. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -406,6 +407,27 @@ static void test_library(void) {
 }
 
 /* tt_op_supported asks the backend's table: it agrees with what tt_run does, and refuses bad arguments. */
+// An infinite bound of a uniform range used to spin forever looking for the largest value below it.
+static void test_random_bounds(void) {
+  const int64_t n = 4;
+  tt_buffer* b = new_buffer(n * sizeof(float));
+  tt_view v = make_view(b, TT_FLOAT32, 1, &n, NULL, 0);
+  tt_random_attrs a;
+  memset(&a, 0, sizeof a);
+  a.a = -INFINITY;
+  a.b = -INFINITY;
+  CHECK(tt_run(TT_OP_RAND_UNIFORM, NULL, 0, &v, 1, &a, sizeof a) == TT_ERR_INVALID_ARGUMENT,
+        "RAND_UNIFORM refuses [-inf, -inf)");
+  a.a = 0;
+  a.b = INFINITY;
+  CHECK(tt_run(TT_OP_RAND_UNIFORM, NULL, 0, &v, 1, &a, sizeof a) == TT_ERR_INVALID_ARGUMENT,
+        "RAND_UNIFORM refuses [0, inf)");
+  a.b = 1;
+  CHECK(tt_run(TT_OP_RAND_UNIFORM, NULL, 0, &v, 1, &a, sizeof a) == TT_OK, "RAND_UNIFORM takes [0, 1): %s",
+        tt_last_error());
+  tt_buffer_release(b);
+}
+
 static void test_device_memory(void) {
   const tt_device cpu = {TT_CPU, 0}, cpu1 = {TT_CPU, 1}, cuda = {TT_CUDA, 0};
   tt_memory_stats before, now;
@@ -463,6 +485,7 @@ int main(void) {
   test_library();
   test_op_supported();
   test_device_memory();
+  test_random_bounds();
   test_fill();
   test_arange();
   test_elementwise();

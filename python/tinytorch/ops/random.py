@@ -169,6 +169,9 @@ def bernoulli(x, p=None, generator=None):
 def uniform_(x, a=0.0, b=1.0, generator=None):
     if not x.dtype.is_floating_point:
         raise TypeError(f"uniform_(): needs a floating tensor, got {x.dtype.name}")
+    for name, bound in (("from", a), ("to", b)):
+        if not math.isfinite(bound):
+            raise RuntimeError(f"uniform_(): {name} = {bound} is out of bounds for {x.dtype.name}")
     return _fill_random(x, OP.RAND_UNIFORM, a, b, generator)
 
 
