@@ -192,3 +192,25 @@ def test_inplace_on_a_leaf_that_requires_grad_is_refused():
         x = m.ones(3, requires_grad=True)
         with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
             x.add_(1)
+
+
+def _walk(fn):
+    """The graph below fn as nested (type name, children) pairs, the leaves' AccumulateGrad included; torch's
+    numbered node names (MulBackward0) compared without their number."""
+    if fn is None:
+        return None
+    return (type(fn).__name__.rstrip("0123456789"), tuple(_walk(child) for child, _ in fn.next_functions))
+
+
+def test_next_functions_reach_the_leaves_as_torch():
+    torch = pytest.importorskip("torch")
+    graphs = []
+    for m in (tt, torch):
+        w = m.ones(3, 4, requires_grad=True)
+        b = m.ones(4, requires_grad=True)
+        c = m.ones(3, 4)
+        y = (w * 2 + b) * c
+        graphs.append(_walk(y.grad_fn))
+        acc = y.grad_fn.next_functions[0][0].next_functions[1][0]
+        assert acc.variable is b and acc.name() == "torch::autograd::AccumulateGrad"
+    assert graphs[0] == graphs[1]

@@ -27,13 +27,31 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((fn, 0) for fn in (self.edges or ()))
+        """(node, 0) per input, as torch's: the input's grad_fn, an AccumulateGrad for a leaf that requires grad,
+        None for an input that needs no gradient."""
+        return tuple((fn if fn is not None else AccumulateGrad(t) if t is not None else None, 0)
+                     for t, fn in zip(self.inputs or (), self.edges or ()))
 
     def register_hook(self, hook):
         self.hooks = (self.hooks or []) + [hook]
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+class AccumulateGrad:
+    """The end of a path in next_functions: where backward() accumulates into a leaf's .grad (`variable`)."""
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 _node_types = {}
