@@ -14,21 +14,11 @@
 #include <vector>
 
 #include "../../csrc/cuda/gemm_plan.h"
+#include "check.h"
 
 using namespace tt::cu::gemm;
 
 namespace {
-
-int failures = 0;
-#define CHECK(cond, ...)                                     \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      ++failures;                                            \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);       \
-      std::printf(__VA_ARGS__);                              \
-      std::printf("\n");                                     \
-    }                                                        \
-  } while (0)
 
 tt_view view(int nd, const int64_t* shape, const int64_t* strides, int64_t offset, int32_t dtype) {
   tt_view v{};
